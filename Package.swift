@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Vigil: stage targets are siblings over `VigilCore`; `VigilPipeline` wires them; `vigil` wires the pipeline.
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "VigilCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "VigilFraming", dependencies: ["VigilCore", "CZstd", "CZlib"]),
+        .target(name: "VigilSources", dependencies: ["VigilCore"]),
+        .target(name: "VigilParsing", dependencies: ["VigilCore"]),
+        .target(name: "VigilBaseline", dependencies: ["VigilCore", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "VigilScoring", dependencies: ["VigilCore"]),
+        .target(name: "VigilDetection", dependencies: ["VigilCore", .product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "VigilResponders", dependencies: ["VigilCore"]),
+        .target(name: "VigilState", dependencies: ["VigilCore", "CZstd"]),
+        .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
+        .target(name: "VigilPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections"),
+            "VigilCore", "VigilSources", "VigilFraming", "VigilParsing", "VigilBaseline",
+            "VigilScoring", "VigilDetection", "VigilResponders", "VigilState",
+        ]),
+        .executableTarget(name: "vigil", dependencies: [
+            "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
+            "VigilSources", "VigilState",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "VigilFramingTests", dependencies: ["VigilFraming", "VigilCore"]),
+        .testTarget(name: "VigilParsingTests", dependencies: ["VigilParsing", "VigilCore"]),
+        .testTarget(name: "VigilBaselineTests", dependencies: ["VigilBaseline", "VigilCore"]),
+        .testTarget(name: "VigilScoringTests", dependencies: ["VigilScoring", "VigilCore"]),
+        .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
+        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore"]),
+    ]
+)

@@ -1,0 +1,65 @@
+import VigilCore
+
+extension Baseline {
+    /// Fills feature values, raw quantities, baselines and context for one event. O(1).
+    mutating func fill(_ fv: inout FeatureVector, _ st: PrincipalState, _ e: AccessEvent, _ l: Lesson, network: String) {
+        let s = l.samples
+        let u = st.usual.isEmpty ? s : st.usual
+        let uLong = st.usual.isEmpty ? l.longRate : st.usualLong
+        let mem = config.noveltyMemory
+        func ratio(_ x: Double, _ base: Double) -> Double { log2((x + 1) / (base + 1)) }
+        func set(_ f: Feature, _ v: Double, raw: Double, base: Double) {
+            fv.values[f.rawValue] = v.isFinite ? v : 0
+            fv.raw[f.rawValue] = raw
+            fv.baseline[f.rawValue] = base
+        }
+        let mb = 1_048_576.0
+        set(.burst, ratio(s[0], u[0]), raw: s[0], base: u[0])
+        set(.longRate, ratio(l.longRate, uLong), raw: l.longRate, base: uLong)
+        set(.distinctActions, ratio(s[1], u[1]), raw: s[1], base: u[1])
+        set(.distinctResources, ratio(s[2], u[2]), raw: s[2], base: u[2])
+        set(.bytesOut, ratio(s[3] / mb, u[3] / mb), raw: s[3], base: u[3])
+        set(.errorRatio, max(0, s[4] - u[4]), raw: s[4], base: u[4])
+
+        let lastAction = st.actions.last(l.action, now: l.time, memory: mem)
+        set(.newAction, lastAction == nil ? 1 : 0, raw: lastAction == nil ? 1 : 0, base: Double(st.actions.count))
+        let knownNet = st.networks.last(l.network, now: l.time, memory: mem) != nil
+        set(.newNetwork, knownNet ? 0 : 1, raw: knownNet ? 0 : 1, base: Double(st.networks.count))
+        let knownAgent = st.agents.last(l.agent, now: l.time, memory: mem) != nil
+        set(.newUserAgent, knownAgent ? 0 : 1, raw: knownAgent ? 0 : 1, base: Double(st.agents.count))
+        let knownRegion = st.regions.last(l.region, now: l.time, memory: mem) != nil
+        set(.newRegion, knownRegion ? 0 : 1, raw: knownRegion ? 0 : 1, base: Double(st.regions.count))
+
+        var hours = st.hours
+        if l.time > st.hoursAt {
+            let f = Self.decay(l.time - st.hoursAt, halfLife: config.hourHalfLife)
+            for h in 0..<24 { hours[h] *= f }
+        }
+        let total = hours.reduce(0, +)
+        let peak = hours.max() ?? 0
+        let rarity = total < 5 || peak <= 0 ? 0 : 1 - min(1, hours[l.hour] / peak)
+        set(.hourRarity, rarity, raw: Double(l.hour), base: Double(hours.indices.max { hours[$0] < hours[$1] } ?? 0))
+
+        let previous: Int64? = st.events > 0 ? st.lastSeen : nil
+        let gapDays = previous.map { Double(max(0, l.time - $0)) / Double(EventTime.day) } ?? 0
+        set(.dormancy, min(10, log2(1 + gapDays)), raw: gapDays, base: 0)
+        let sens = sensitivityOf(e)
+        set(.sensitivity, sens, raw: sens, base: 0)
+
+        fv.context.priorEvents = st.events
+        fv.context.learnedEvents = st.learned
+        fv.context.firstSeen = st.firstSeen
+        fv.context.previousEvent = previous
+        fv.context.actionLastSeen = lastAction
+        fv.context.actionCountInWindow = Int(st.actionCounts[l.action] ?? 0)
+        fv.context.windowEvents = st.window.count
+        fv.context.windowLength = config.windowLength
+        fv.context.network = network
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif

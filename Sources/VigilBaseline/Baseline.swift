@@ -1,0 +1,190 @@
+import VigilCore
+
+/// The per-principal baseline runtime. Synchronous and pure: event time only, no I/O.
+///
+/// Cost per event: O(1) amortised (window expiry is paid once per entry; known-set eviction is
+/// O(cap) only when a full set meets a new value).
+public struct Baseline {
+    public let config: BaselineConfig
+    var index: [String: Int] = [:]
+    var states: [PrincipalState] = []
+    var names: [String] = []
+    var free: [Int] = []
+    public internal(set) var counters = BaselineCounters()
+    private var sensitivity: [String: Double] = [:]
+
+    public init(config: BaselineConfig) {
+        self.config = config
+    }
+
+    /// Principals currently tracked.
+    public var principalCount: Int { index.count }
+
+    /// Computes the features of `e` relative to its principal's past, and what it would teach.
+    /// Updates only the stream state (window, last seen); learning waits for ``commit(_:held:)``.
+    public mutating func observe(_ e: AccessEvent) -> (FeatureVector, Lesson) {
+        let slot = slotFor(e.principal, at: e.time)
+        releaseHeld(slot: slot, now: e.time)
+        var st = states[slot]
+        let t = max(e.time, st.lastSeen == Int64.min ? e.time : e.time)
+        counters.windowOverflow += st.expire(before: t - config.windowLength, cap: config.windowCap - 1)
+
+        let actionKey = StableHash.fnv1a(e.action)
+        let network = AttributeKeys.network(e.sourceIP)
+        let entry = WindowEntry(time: t, action: actionKey, resource: StableHash.fnv1a(e.resource ?? e.action),
+                                bytes: max(0, e.bytesOut ?? 0), failed: e.outcome != .success, id: e.id)
+        st.push(entry)
+        decayLong(&st, to: t)
+        st.longCount += 1
+
+        var fv = FeatureVector()
+        let lesson = Lesson(principal: e.principal, time: t, action: actionKey,
+                            network: StableHash.fnv1a(network), agent: StableHash.fnv1a(AttributeKeys.userAgentFamily(e.userAgent)),
+                            region: StableHash.fnv1a(e.region ?? "-"), hour: EventTime.hourOfDay(t),
+                            samples: windowSamples(st), longRate: st.longCount)
+        fill(&fv, st, e, lesson, network: network)
+        st.events += 1
+        st.lastSeen = max(st.lastSeen, t)
+        states[slot] = st
+        return (fv, lesson)
+    }
+
+    /// Learns from a lesson now, or holds it for `holdPeriod` when the event looked anomalous.
+    public mutating func commit(_ lesson: Lesson, held: Bool) {
+        guard let slot = index[lesson.principal] else { return }
+        if held && config.holdPeriod > 0 {
+            if states[slot].held.count >= config.maxHeld {
+                states[slot].held.removeFirst()
+                counters.heldDiscarded += 1
+            }
+            states[slot].held.append(HeldLesson(releaseAt: lesson.time + config.holdPeriod, lesson: lesson))
+            counters.held += 1
+        } else {
+            learn(lesson, slot: slot)
+        }
+    }
+
+    /// Records that `principal` had a high or critical finding at `t`: lessons held around it are
+    /// discarded rather than learned.
+    public mutating func markIncident(principal: String, at t: Int64) {
+        guard let slot = index[principal] else { return }
+        states[slot].blockedUntil = max(states[slot].blockedUntil, t + config.holdPeriod)
+    }
+
+    /// Event IDs of the principal's events in its short window, oldest first.
+    public func windowEventIDs(_ principal: String) -> [String] {
+        guard let slot = index[principal] else { return [] }
+        return states[slot].window.map(\.id)
+    }
+
+    mutating func releaseHeld(slot: Int, now: Int64) {
+        while let h = states[slot].held.first, h.releaseAt <= now {
+            states[slot].held.removeFirst()
+            if states[slot].blockedUntil >= h.lesson.time {
+                counters.heldRejected += 1
+            } else {
+                learn(h.lesson, slot: slot)
+                counters.heldFolded += 1
+            }
+        }
+    }
+
+    mutating func learn(_ l: Lesson, slot: Int) {
+        var st = states[slot]
+        let c = config
+        st.actions.insert(l.action, at: l.time, cap: c.knownSetCap)
+        st.networks.insert(l.network, at: l.time, cap: c.knownSetCap)
+        st.agents.insert(l.agent, at: l.time, cap: c.knownSetCap)
+        st.regions.insert(l.region, at: l.time, cap: c.knownSetCap)
+        if l.time > st.hoursAt {
+            let f = Self.decay(l.time - st.hoursAt, halfLife: c.hourHalfLife)
+            for h in 0..<24 { st.hours[h] *= f }
+            st.hoursAt = l.time
+        }
+        st.hours[l.hour] += 1
+        if st.usual.isEmpty {
+            st.usual = l.samples
+            st.usualLong = l.longRate
+        } else {
+            let w = c.usualWeight
+            for i in 0..<st.usual.count { st.usual[i] += w * (l.samples[i] - st.usual[i]) }
+            st.usualLong += w * (l.longRate - st.usualLong)
+        }
+        st.learned += 1
+        states[slot] = st
+    }
+
+    mutating func slotFor(_ principal: String, at t: Int64) -> Int {
+        if let s = index[principal] { return s }
+        if index.count >= config.maxPrincipals { evictOldest() }
+        let st = PrincipalState(at: t)
+        let slot: Int
+        if let f = free.popLast() {
+            slot = f
+            states[f] = st
+            names[f] = principal
+        } else {
+            slot = states.count
+            states.append(st)
+            names.append(principal)
+        }
+        index[principal] = slot
+        counters.principalsCreated += 1
+        return slot
+    }
+
+    /// Evicts the least recently seen principal. O(principals); runs only at the cap.
+    mutating func evictOldest() {
+        guard let (name, slot) = index.min(by: { a, b in
+            let (x, y) = (states[a.value].lastSeen, states[b.value].lastSeen)
+            return x != y ? x < y : a.key < b.key
+        }) else { return }
+        index.removeValue(forKey: name)
+        states[slot] = PrincipalState(at: 0)
+        free.append(slot)
+        counters.principalsEvicted += 1
+    }
+
+    mutating func decayLong(_ st: inout PrincipalState, to t: Int64) {
+        if t > st.longAt {
+            st.longCount *= Self.decay(t - st.longAt, halfLife: config.longHalfLife)
+            st.longAt = t
+        }
+    }
+
+    static func decay(_ dt: Int64, halfLife: Int64) -> Double {
+        Foundation_exp2(-Double(dt) / Double(halfLife))
+    }
+
+    func windowSamples(_ st: PrincipalState) -> [Double] {
+        let n = Double(st.window.count)
+        return [n, Double(st.actionCounts.count), Double(st.resourceCounts.count), Double(st.windowBytes),
+                n > 0 ? Double(st.windowFailures) / n : 0]
+    }
+
+    mutating func sensitivityOf(_ e: AccessEvent) -> Double {
+        if let s = sensitivity[e.action] { return s }
+        let s = ActionSensitivity.of(e.action, readOnly: e.readOnly)
+        if sensitivity.count < 50_000 { sensitivity[e.action] = s }
+        return s
+    }
+}
+
+/// What the baseline counted: overflows, evictions and the fate of held lessons.
+public struct BaselineCounters: Codable, Sendable, Equatable {
+    public var principalsCreated = 0
+    public var principalsEvicted = 0
+    public var windowOverflow = 0
+    public var held = 0
+    public var heldFolded = 0
+    public var heldRejected = 0
+    public var heldDiscarded = 0
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func Foundation_exp2(_ x: Double) -> Double { Glibc.exp2(x) }
+#else
+import Darwin
+@inline(__always) func Foundation_exp2(_ x: Double) -> Double { Darwin.exp2(x) }
+#endif

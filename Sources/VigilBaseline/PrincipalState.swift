@@ -1,0 +1,101 @@
+import DequeModule
+import VigilCore
+
+/// One event in a principal's short window.
+struct WindowEntry: Codable, Sendable {
+    var time: Int64
+    var action: UInt64
+    var resource: UInt64
+    var bytes: Int64
+    var failed: Bool
+    var id: String
+}
+
+/// What one event teaches the baseline, kept apart so anomalous events can be held back.
+public struct Lesson: Codable, Sendable {
+    public var principal: String
+    public var time: Int64
+    var action: UInt64
+    var network: UInt64
+    var agent: UInt64
+    var region: UInt64
+    var hour: Int
+    /// Window samples at this event: count, distinct actions, distinct resources, bytes, error share.
+    var samples: [Double]
+    var longRate: Double
+}
+
+/// Everything Vigil remembers about one principal.
+///
+/// Memory is bounded: the window holds at most `windowCap` entries, each known-set at most
+/// `knownSetCap` keys, the hold queue at most `maxHeld` lessons.
+struct PrincipalState: Codable, Sendable {
+    var firstSeen: Int64
+    var lastSeen: Int64
+    var events: Int = 0
+    var learned: Int = 0
+    // Short window.
+    var window: Deque<WindowEntry> = []
+    var actionCounts: [UInt64: Int32] = [:]
+    var resourceCounts: [UInt64: Int32] = [:]
+    var windowBytes: Int64 = 0
+    var windowFailures: Int = 0
+    // Long window: decayed count with `longHalfLife`, and when it was last decayed.
+    var longCount: Double = 0
+    var longAt: Int64 = 0
+    // Usual values (EWMA) of the window samples and the long rate, once initialised.
+    var usual: [Double] = []
+    var usualLong: Double = 0
+    // Novelty memories.
+    var actions = DecayingSet()
+    var networks = DecayingSet()
+    var agents = DecayingSet()
+    var regions = DecayingSet()
+    // Hour-of-day histogram, decayed lazily at `hoursAt`.
+    var hours: [Double] = Array(repeating: 0, count: 24)
+    var hoursAt: Int64 = 0
+    // Poisoning resistance.
+    var held: Deque<HeldLesson> = []
+    var blockedUntil: Int64 = Int64.min
+
+    init(at t: Int64) {
+        firstSeen = t
+        lastSeen = t
+        longAt = t
+        hoursAt = t
+    }
+
+    /// Removes window entries older than `t - length`, and the oldest beyond `cap`. O(evicted).
+    mutating func expire(before cutoff: Int64, cap: Int) -> Int {
+        var overflow = 0
+        while let first = window.first, first.time < cutoff || window.count > cap {
+            if first.time >= cutoff { overflow += 1 }
+            window.removeFirst()
+            Self.decrement(&actionCounts, first.action)
+            Self.decrement(&resourceCounts, first.resource)
+            windowBytes -= first.bytes
+            if first.failed { windowFailures -= 1 }
+        }
+        return overflow
+    }
+
+    mutating func push(_ e: WindowEntry) {
+        window.append(e)
+        actionCounts[e.action, default: 0] += 1
+        resourceCounts[e.resource, default: 0] += 1
+        windowBytes += e.bytes
+        if e.failed { windowFailures += 1 }
+    }
+
+    private static func decrement(_ d: inout [UInt64: Int32], _ k: UInt64) {
+        if let v = d[k] {
+            if v <= 1 { d.removeValue(forKey: k) } else { d[k] = v - 1 }
+        }
+    }
+}
+
+/// A lesson waiting for its hold period to pass.
+struct HeldLesson: Codable, Sendable {
+    var releaseAt: Int64
+    var lesson: Lesson
+}

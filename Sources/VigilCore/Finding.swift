@@ -1,0 +1,78 @@
+/// How bad a finding is. Ordered: `info` < `low` < `medium` < `high` < `critical`.
+public enum Severity: Int, Sendable, Codable, Comparable, CaseIterable {
+    case info, low, medium, high, critical
+
+    public var name: String {
+        switch self {
+        case .info: return "info"
+        case .low: return "low"
+        case .medium: return "medium"
+        case .high: return "high"
+        case .critical: return "critical"
+        }
+    }
+
+    public init?(name: String) {
+        guard let s = Severity.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
+        self = s
+    }
+
+    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Whether a finding came from the isolation score or a curated rule.
+public enum FindingKind: String, Sendable, Codable {
+    case anomaly
+    case rule
+}
+
+/// One plain-words reason: which feature, its value, the principal's usual value, and a sentence.
+public struct Reason: Sendable, Equatable, Codable {
+    public var feature: String
+    public var value: Double
+    public var baseline: Double
+    public var text: String
+
+    public init(feature: String, value: Double, baseline: Double, text: String) {
+        self.feature = feature
+        self.value = value
+        self.baseline = baseline
+        self.text = text
+    }
+}
+
+/// A detector's output before incident grouping: what, who, when, why, and the evidence.
+public struct Finding: Sendable {
+    public var kind: FindingKind
+    /// Rule ID for rule findings; `nil` for anomalies.
+    public var rule: String?
+    public var principal: String
+    public var source: SourceFormat
+    /// Time of the triggering event.
+    public var time: Int64
+    public var score: Double
+    public var severity: Severity
+    public var attack: [String]
+    public var title: String
+    public var reasons: [Reason]
+    /// Evidence event IDs, most telling first (capped at ``Limits/alertEvidence``).
+    public var events: [String]
+    public var eventsTotal: Int
+
+    public init(kind: FindingKind, rule: String?, principal: String, source: SourceFormat, time: Int64,
+                score: Double, severity: Severity, attack: [String], title: String, reasons: [Reason],
+                events: [String], eventsTotal: Int) {
+        self.kind = kind
+        self.rule = rule
+        self.principal = principal
+        self.source = source
+        self.time = time
+        self.score = score
+        self.severity = severity
+        self.attack = attack
+        self.title = title
+        self.reasons = reasons
+        self.events = events
+        self.eventsTotal = eventsTotal
+    }
+}

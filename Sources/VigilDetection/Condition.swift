@@ -1,0 +1,63 @@
+import VigilCore
+
+/// A test on an event's raw record, written as JSON in a rule's `where`.
+///
+/// Forms: `{"all":[…]}`, `{"any":[…]}`, `{"not":{…}}`, or a leaf `{"field":"path", OP: value}` with
+/// OP one of `equals`, `notEquals`, `contains`, `startsWith`, `in`, `exists`, `equalsField`,
+/// `notEqualsField`, `publicPolicy` (an Allow to `*` without Condition), `trustsOutsideAccount`
+/// (an Allow to `*` or to an AWS principal of another account, conditions notwithstanding). Paths are dotted and fan out over arrays; a leaf holds when
+/// *any* value at the path passes (`notEquals` and `notEqualsField`: when *no* value equals).
+/// Fields starting with `$` are the event's own: `$actor`, `$account`, `$principal`,
+/// `$principalType`, `$action`, `$errorCode`.
+public indirect enum Condition: Decodable, Sendable {
+    case all([Condition])
+    case any([Condition])
+    case not(Condition)
+    case leaf(field: String, op: Op, value: LeafValue)
+
+    public enum Op: String, Sendable, CaseIterable {
+        case equals, notEquals, contains, startsWith, `in`, exists, equalsField, notEqualsField, publicPolicy
+        case trustsOutsideAccount
+    }
+
+    public enum LeafValue: Sendable {
+        case string(String)
+        case strings([String])
+        case bool(Bool)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        let keys = Set(c.allKeys.map(\.stringValue))
+        if keys == ["all"] { self = .all(try c.decode([Condition].self, forKey: AnyCodingKey(stringValue: "all"))); return }
+        if keys == ["any"] { self = .any(try c.decode([Condition].self, forKey: AnyCodingKey(stringValue: "any"))); return }
+        if keys == ["not"] { self = .not(try c.decode(Condition.self, forKey: AnyCodingKey(stringValue: "not"))); return }
+        guard keys.contains("field"), keys.count == 2, let opName = keys.subtracting(["field"]).first,
+              let op = Op(rawValue: opName) else {
+            throw ConfigError.invalid("condition needs all/any/not, or field plus one of \(Op.allCases.map(\.rawValue).joined(separator: ", ")); got \(keys.sorted())")
+        }
+        let field = try c.decode(String.self, forKey: AnyCodingKey(stringValue: "field"))
+        let k = AnyCodingKey(stringValue: opName)
+        let value: LeafValue
+        if let b = try? c.decode(Bool.self, forKey: k) {
+            value = .bool(b)
+        } else if let s = try? c.decode(String.self, forKey: k) {
+            value = .string(s)
+        } else {
+            value = .strings(try c.decode([String].self, forKey: k))
+        }
+        self = .leaf(field: field, op: op, value: value)
+    }
+
+    /// True when evaluating needs the raw record (some path does not start with `$`).
+    public var needsRecord: Bool {
+        switch self {
+        case .all(let cs), .any(let cs): return cs.contains { $0.needsRecord }
+        case .not(let c): return c.needsRecord
+        case .leaf(let f, _, let v):
+            if !f.hasPrefix("$") { return true }
+            if case .string(let other) = v, !other.hasPrefix("$"), f.hasPrefix("$") { return false }
+            return false
+        }
+    }
+}

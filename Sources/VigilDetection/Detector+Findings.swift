@@ -1,0 +1,106 @@
+import VigilCore
+
+extension Detector {
+    /// Records a rule match; returns a finding when the rule's threshold is reached and no finding
+    /// of this rule is open for the principal.
+    mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double) -> Finding? {
+        let key = BurstKey(rule: i, principal: e.principal)
+        var st = bursts[key] ?? BurstState()
+        while let h = st.hits.first, h.time < e.time - r.window { st.hits.removeFirst() }
+        if st.hits.isEmpty {
+            st.priorUse = fv.context.actionLastSeen
+            st.firstWasNew = fv.context.actionLastSeen == nil
+        }
+        st.hits.append((e.time, e.id))
+        if st.hits.count > max(r.threshold, Limits.alertEvidence) { st.hits.removeFirst() }
+        st.last = max(st.last, e.time)
+        defer { bursts[key] = st }
+        if e.time <= st.quietUntil {
+            counters.joined += 1
+            return nil
+        }
+        guard st.hits.count >= r.threshold else { return nil }
+        st.quietUntil = e.time + r.dedupe
+        counters.ruleFindings += 1
+
+        let count = st.hits.count
+        let span = max(0, e.time - (st.hits.first?.time ?? e.time))
+        var reasons = [Reason(feature: "rule:" + r.id, value: Double(count), baseline: 0,
+                              text: fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window))]
+        var history: String
+        if st.firstWasNew {
+            history = "first \(e.operation) by this principal"
+        } else if let p = st.priorUse {
+            history = "\(e.operation) last used by this principal \(EventTime.describe(max(0, (st.hits.first?.time ?? e.time) - p))) before"
+        } else {
+            history = ""
+        }
+        if r.threshold > 1 {
+            let burst = "\(count) calls in \(EventTime.describe(max(span, EventTime.second)))"
+            history = history.isEmpty ? burst : history + "; " + burst
+        }
+        if !history.isEmpty {
+            reasons.append(Reason(feature: Feature.newAction.name, value: st.firstWasNew ? 1 : 0, baseline: 0, text: history))
+        }
+        for f in [Feature.newNetwork, .newUserAgent, .hourRarity, .dormancy] where Explainer.isNotable(f, fv) {
+            reasons.append(Explainer.reason(f, fv, e))
+        }
+        var events = [e.id]
+        for h in st.hits.reversed() where h.id != e.id && events.count < Limits.alertEvidence { events.append(h.id) }
+        return Finding(kind: .rule, rule: r.id, principal: e.principal, source: e.source, time: e.time,
+                       score: score, severity: r.severity, attack: r.attack, title: r.title, reasons: reasons,
+                       events: events, eventsTotal: count)
+    }
+
+    /// Builds an anomaly finding: reasons from the features that isolated the event.
+    func anomalyFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ attribution: [Double],
+                        _ window: [String]) -> Finding {
+        let ranked = Feature.allCases.sorted { a, b in
+            attribution[a.rawValue] != attribution[b.rawValue] ? attribution[a.rawValue] > attribution[b.rawValue] : a.rawValue < b.rawValue
+        }
+        // Name the notable features, those that isolated the event first; never a feature that only
+        // points the benign way.
+        let notable = ranked.filter { Explainer.isNotable($0, fv) }
+        let chosen = notable.filter { attribution[$0.rawValue] >= config.reasonShare } + notable.filter { attribution[$0.rawValue] < config.reasonShare }
+        let reasons = chosen.prefix(4).map { Explainer.reason($0, fv, e) }
+
+        var severity: Severity = score >= 0.75 ? .high : (score >= 0.68 ? .medium : .low)
+        if fv[.sensitivity] >= 0.8 && severity < .high { severity = Severity(rawValue: severity.rawValue + 1) ?? severity }
+        var events = [e.id]
+        for id in window.reversed() where id != e.id && events.count < Limits.alertEvidence { events.append(id) }
+        let who = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
+        let title = "Unusual activity by \(who): " + (reasons.first?.text ?? "behaviour unlike its past")
+        return Finding(kind: .anomaly, rule: nil, principal: e.principal, source: e.source, time: e.time,
+                       score: score, severity: severity, attack: Self.techniques(for: chosen, e), title: title,
+                       reasons: Array(reasons), events: events, eventsTotal: max(window.count, 1))
+    }
+
+    /// ATT&CK techniques suggested by what made an event anomalous.
+    static func techniques(for features: [Feature], _ e: AccessEvent) -> [String] {
+        var t: [String] = []
+        let s = Set(features)
+        if s.contains(.newNetwork) || s.contains(.newUserAgent) || s.contains(.dormancy) || s.contains(.hourRarity) {
+            t.append("T1078.004")   // Valid Accounts: Cloud Accounts
+        }
+        if s.contains(.distinctActions) || s.contains(.distinctResources) {
+            t.append(e.readOnly == true || e.operation.hasPrefix("List") || e.operation.hasPrefix("Describe") || e.operation.hasPrefix("Get") ? "T1580" : "T1098")
+        }
+        if s.contains(.bytesOut) { t.append("T1530") }   // Data from Cloud Storage
+        if s.contains(.errorRatio) { t.append("T1580") }
+        var seen = Set<String>()
+        return t.filter { seen.insert($0).inserted }
+    }
+
+    func fill(_ template: String, _ e: AccessEvent, count: Int, span: Int64) -> String {
+        var s = template
+        let pairs: [(String, String)] = [
+            ("{count}", String(count)), ("{window}", EventTime.describe(max(span, EventTime.second))),
+            ("{resource}", e.resource ?? "-"), ("{actor}", e.actorName ?? e.principal), ("{action}", e.action),
+            ("{operation}", String(e.operation)), ("{ip}", e.sourceIP ?? "-"), ("{principal}", e.principal),
+        ]
+        for (k, v) in pairs where s.contains(k) { s = s.replacingOccurrences(of: k, with: v) }
+        return s
+    }
+}
+
+import Foundation

@@ -1,0 +1,132 @@
+import DequeModule
+import VigilCore
+
+/// What the detector made of one event.
+public struct Detection: Sendable {
+    public var alerts: [Alert] = []
+    /// The event scored at or above the anomaly threshold (its lesson should be held).
+    public var anomalous = false
+    /// A rule matched the event (even if it joined an existing finding).
+    public var ruleMatched = false
+    /// A high or critical finding was raised or joined: the principal's held lessons are suspect.
+    public var severe = false
+}
+
+/// Counts of what the detector did, for `--stats`.
+public struct DetectorCounters: Codable, Sendable, Equatable {
+    public var ruleFindings = 0
+    public var anomalyFindings = 0
+    /// Matches and anomalous events that joined an open finding instead of raising a new alert.
+    public var joined = 0
+    public var incidents = 0
+    public var pruned = 0
+}
+
+/// Scores + rules → findings → incidents → alerts. Synchronous and pure (event time only).
+///
+/// Cost per event: one dictionary lookup for the rules of its action, O(1) per matching rule
+/// (burst windows are deques), plus an explanation only when a finding is raised.
+public struct Detector {
+    public let config: DetectorConfig
+    public let rules: RuleSet
+    var byAction: [String: [Int]] = [:]
+    var wideRules: [Int] = []
+    var bursts: [BurstKey: BurstState] = [:]
+    var anomalyOpen: [String: Int64] = [:]
+    var incidents: [String: IncidentState] = [:]
+    var newest: Int64 = Int64.min
+    var sincePrune = 0
+    public internal(set) var counters = DetectorCounters()
+
+    public init(config: DetectorConfig, rules: RuleSet) {
+        self.config = config
+        self.rules = rules
+        for (i, r) in rules.rules.enumerated() {
+            if r.actions.isEmpty || r.actions.contains(where: { $0.hasSuffix("*") }) {
+                wideRules.append(i)
+            } else {
+                for a in r.actions { byAction[a, default: []].append(i) }
+            }
+        }
+    }
+
+    /// Processes one scored event. `windowIDs` lists the principal's short-window event IDs (oldest
+    /// first) and is called only when an anomaly finding needs evidence.
+    public mutating func process(_ e: AccessEvent, features fv: FeatureVector, score: Double,
+                                 attribution: [Double], windowIDs: () -> [String]) -> Detection {
+        var out = Detection()
+        newest = max(newest, e.time)
+        var view = RecordView(e)
+        for i in (byAction[e.action] ?? []) + wideRules {
+            let r = rules.rules[i]
+            guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
+            if !r.principalTypes.isEmpty && !r.principalTypes.contains(e.principalType) { continue }
+            if let c = r.condition, !c.holds(&view) { continue }
+            out.ruleMatched = true
+            if r.severity >= .high { out.severe = true }
+            if let f = ruleHit(i, r, e, fv, score) { out.alerts.append(assign(f)) }
+        }
+        let threshold = config.threshold(learned: fv.context.learnedEvents)
+        if score >= config.anomalyThreshold { out.anomalous = true }
+        let signal = Feature.allCases.reduce(0.0) { $0 + Explainer.weight($1, fv) }
+        if score >= threshold && signal >= config.minSignal {
+            if let last = anomalyOpen[e.principal], e.time - last <= config.anomalyCooldown, e.time >= last {
+                anomalyOpen[e.principal] = e.time
+                counters.joined += 1
+            } else {
+                anomalyOpen[e.principal] = e.time
+                let f = anomalyFinding(e, fv, score, attribution, windowIDs())
+                if f.severity >= .high { out.severe = true }
+                counters.anomalyFindings += 1
+                out.alerts.append(assign(f))
+            }
+        }
+        sincePrune += 1
+        if sincePrune >= 4096 || bursts.count + anomalyOpen.count + incidents.count > config.maxTracked { prune() }
+        return out
+    }
+
+    /// Gives a finding its incident: the open incident of its principal if recent enough.
+    mutating func assign(_ f: Finding) -> Alert {
+        if var inc = incidents[f.principal], f.time - inc.last <= config.incidentGap {
+            inc.last = max(inc.last, f.time)
+            incidents[f.principal] = inc
+            return Alert(finding: f, incident: inc.id)
+        }
+        let a = Alert(finding: f, incident: nil)
+        incidents[f.principal] = IncidentState(id: a.id, last: f.time)
+        counters.incidents += 1
+        return a
+    }
+
+    /// Drops state that event time has left behind (and the stalest beyond the cap).
+    mutating func prune() {
+        sincePrune = 0
+        let horizon = newest - max(config.anomalyCooldown, config.incidentGap, 24 * EventTime.hour)
+        let before = bursts.count + anomalyOpen.count + incidents.count
+        bursts = bursts.filter { $0.value.last >= horizon }
+        anomalyOpen = anomalyOpen.filter { $0.value >= horizon }
+        incidents = incidents.filter { $0.value.last >= horizon }
+        counters.pruned += before - (bursts.count + anomalyOpen.count + incidents.count)
+    }
+}
+
+struct BurstKey: Hashable, Sendable {
+    var rule: Int
+    var principal: String
+}
+
+struct BurstState: Sendable {
+    var hits: Deque<(time: Int64, id: String)> = []
+    /// When the principal last used the action before the first hit in the window (nil: never).
+    var priorUse: Int64?
+    var firstWasNew = false
+    /// Matches up to this time join the finding already raised.
+    var quietUntil: Int64 = Int64.min
+    var last: Int64 = Int64.min
+}
+
+struct IncidentState: Sendable {
+    var id: String
+    var last: Int64
+}

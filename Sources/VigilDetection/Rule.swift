@@ -1,0 +1,118 @@
+import VigilCore
+
+/// One curated high-risk-action rule, as written in `Models/rules.json`.
+public struct Rule: Decodable, Sendable {
+    public var id: String
+    public var title: String
+    public var severity: Severity
+    /// MITRE ATT&CK technique IDs.
+    public var attack: [String]
+    /// `service:Operation` names; a trailing `*` matches a prefix. Empty: any action.
+    public var actions: [String]
+    /// Principal types the rule applies to (`Root`, `IAMUser`, ...). Empty: any.
+    public var principalTypes: [String]
+    /// Which outcomes count: `success` (default), `failure` (denied or error) or `any`.
+    public var outcome: String
+    /// Conditions on the raw record (dotted paths), or on `$actor`, `$account`, `$principal` ...
+    public var condition: Condition?
+    /// Fire only when this many matching events fall within `window`.
+    public var threshold: Int
+    public var window: Int64
+    /// After firing, further matches by the same principal within this span join the finding.
+    public var dedupe: Int64
+    /// Reason sentence; `{count}`, `{window}`, `{resource}`, `{actor}`, `{action}`, `{operation}`,
+    /// `{ip}`, `{principal}` are filled in.
+    public var text: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, title, severity, attack, actions, principalTypes, outcome, `where`, threshold, window, dedupe, text
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        title = try c.decode(String.self, forKey: .title)
+        let sev = try c.decode(String.self, forKey: .severity)
+        guard let s = Severity(name: sev) else { throw ConfigError.invalid("rule \(id): unknown severity \(sev)") }
+        severity = s
+        attack = try c.decodeIfPresent([String].self, forKey: .attack) ?? []
+        actions = try c.decodeIfPresent([String].self, forKey: .actions) ?? []
+        principalTypes = try c.decodeIfPresent([String].self, forKey: .principalTypes) ?? []
+        outcome = try c.decodeIfPresent(String.self, forKey: .outcome) ?? "success"
+        condition = try c.decodeIfPresent(Condition.self, forKey: .where)
+        threshold = try c.decodeIfPresent(Int.self, forKey: .threshold) ?? 1
+        let w = try c.decodeIfPresent(String.self, forKey: .window) ?? "10m"
+        let d = try c.decodeIfPresent(String.self, forKey: .dedupe) ?? "60m"
+        guard let wv = EventTime.parseDuration(w), let dv = EventTime.parseDuration(d) else {
+            throw ConfigError.invalid("rule \(id): bad window/dedupe duration")
+        }
+        window = wv
+        dedupe = dv
+        text = try c.decodeIfPresent(String.self, forKey: .text) ?? title
+        try UnknownKeys.reject(decoder, known: CodingKeys.self)
+        try validate()
+    }
+
+    public func validate() throws {
+        guard ["success", "failure", "any"].contains(outcome) else { throw ConfigError.invalid("rule \(id): outcome must be success|failure|any") }
+        guard threshold >= 1, threshold <= 100_000 else { throw ConfigError.invalid("rule \(id): threshold must be 1…100000") }
+        if condition?.needsRecord == true, actions.isEmpty || actions.contains(where: { $0.hasSuffix("*") }) {
+            throw ConfigError.invalid("rule \(id): conditions on record fields need exact action names")
+        }
+        for a in attack where !(a.hasPrefix("T") && a.dropFirst().allSatisfy { $0.isNumber || $0 == "." }) {
+            throw ConfigError.invalid("rule \(id): \(a) is not an ATT&CK technique ID")
+        }
+    }
+
+    /// Does the action match one of `actions` (exact, or prefix before a trailing `*`)?
+    public func matchesAction(_ action: String) -> Bool {
+        if actions.isEmpty { return true }
+        for a in actions {
+            if a.hasSuffix("*") { if action.hasPrefix(a.dropLast()) { return true } } else if a == action { return true }
+        }
+        return false
+    }
+
+    func matchesOutcome(_ o: Outcome) -> Bool {
+        switch outcome {
+        case "any": return true
+        case "failure": return o != .success
+        default: return o == .success
+        }
+    }
+}
+
+/// The rules in force, loaded from JSON `{"rules":[...]}` and checked for duplicate IDs.
+public struct RuleSet: Sendable {
+    public var rules: [Rule]
+
+    public init(rules: [Rule]) { self.rules = rules }
+
+    public static func load(json: [UInt8]) throws -> RuleSet {
+        struct File: Decodable {
+            var version: Int
+            var rules: [Rule]
+        }
+        let f: File
+        do {
+            f = try JSONDecoding.decode(File.self, from: json)
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw ConfigError.invalid("rules file: \(error)")
+        }
+        guard f.version == 1 else { throw ConfigError.invalid("rules file: unsupported version \(f.version)") }
+        var seen = Set<String>()
+        for r in f.rules {
+            guard seen.insert(r.id).inserted else { throw ConfigError.invalid("rules file: duplicate rule id \(r.id)") }
+        }
+        return RuleSet(rules: f.rules)
+    }
+
+    /// Actions whose raw record some rule inspects: the parser keeps those bytes.
+    public var detailActions: Set<String> {
+        var s = Set<String>()
+        for r in rules where r.condition?.needsRecord == true { s.formUnion(r.actions) }
+        return s
+    }
+}

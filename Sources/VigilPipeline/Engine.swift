@@ -1,0 +1,181 @@
+import VigilBaseline
+import VigilCore
+import VigilDetection
+import VigilFraming
+import VigilParsing
+import VigilScoring
+import VigilSources
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One detection engine: the same code path for replay, eval and train (and later, tail).
+///
+/// Single-threaded and deterministic: the same inputs, rules and model give the same alerts.
+/// Per event: parse O(record), baseline O(1) amortised, score O(trees · height), detect O(rules of
+/// the action). Attribution (which features isolated the event) is computed only for events that
+/// score high enough to matter.
+public final class Engine {
+    public let config: EngineConfig
+    public let rules: RuleSet
+    public private(set) var stats = RunStats()
+    var baseline: Baseline
+    var forest: IsolationForest
+    var detector: Detector
+    var parser: CloudTrailParser
+    var deduper: Deduper
+    var newest: Int64 = Int64.min
+    var eventsLearned = 0
+    /// When false (train), no alerts are produced; the model only learns.
+    public var detecting = true
+    /// Called with each event that is processed (not duplicates or dead letters); used by `eval`.
+    public var onEvent: ((AccessEvent) -> Void)?
+
+    public init(config: EngineConfig, rules: RuleSet, snapshot: ModelSnapshot? = nil) throws {
+        let cfg = snapshot?.config ?? config
+        self.config = cfg
+        self.rules = rules
+        if let s = snapshot {
+            guard s.version == ModelSnapshot.currentVersion else {
+                throw ConfigError.invalid("model snapshot version \(s.version) is not supported")
+            }
+            baseline = try Baseline(snapshot: s.baseline)
+            forest = s.forest
+            guard forest.dimensions == Feature.count else { throw ConfigError.invalid("model has \(forest.dimensions) features, this Vigil uses \(Feature.count)") }
+            eventsLearned = s.eventsLearned
+            newest = s.newestEvent
+        } else {
+            baseline = Baseline(config: cfg.baseline)
+            forest = IsolationForest(dimensions: Feature.count, config: cfg.isolation)
+        }
+        detector = Detector(config: cfg.detector, rules: rules)
+        parser = CloudTrailParser(detailActions: rules.detailActions)
+        deduper = Deduper(window: cfg.dedupeWindow, cap: cfg.dedupeCap)
+    }
+
+    /// The learned state, for `vigil train` and state directories.
+    public func snapshot() -> ModelSnapshot {
+        ModelSnapshot(config: config, baseline: baseline.snapshot(), forest: forest, eventsLearned: eventsLearned,
+                      newestEvent: newest)
+    }
+
+    /// Replays `inputs` in order. Unreadable inputs throw (`SourceError`); damaged compressed data
+    /// and bad records are dead-lettered and the run goes on.
+    public func run(_ inputs: [Input], emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+        let start = Self.monotonicSeconds()
+        defer { stats.seconds += Self.monotonicSeconds() - start }
+        for input in inputs {
+            try replay(input, emit: emit, deadLetter: deadLetter)
+        }
+        finishStats()
+    }
+
+    func replay(_ input: Input, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+        stats.inputs += 1
+        let decoder = StreamDecoder()
+        var framer = JSONFramer(maxRecordBytes: config.maxRecordBytes)
+        let name = input.name
+        var failed: FramingError?
+        var pending: Error?
+        var decodedBytes: Int64 = 0
+        func onFrame(_ frame: Frame) {
+            guard pending == nil else { return }
+            do { try handle(frame, input: name, emit: emit, deadLetter: deadLetter) } catch { pending = error }
+        }
+        try ChunkReader.read(input) { chunk, final in
+            stats.bytes += Int64(chunk.count)
+            if failed != nil { return }
+            do {
+                try decoder.decode(chunk, final: final) { out in
+                    decodedBytes += Int64(out.count)
+                    framer.push(out, emit: onFrame)
+                }
+            } catch let e as FramingError {
+                failed = e
+            }
+            if final || failed != nil { framer.finish(emit: onFrame) }
+            if let p = pending { throw p }
+        }
+        if let f = failed {
+            try bad(DeadLetter(reason: f.reason, position: SourcePosition(input: name, offset: decodedBytes, line: 0),
+                               excerpt: f.detail, length: 0), deadLetter)
+        }
+    }
+
+    func handle(_ frame: Frame, input: String, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+        stats.records += 1
+        switch frame {
+        case let .bad(reason, excerpt, length, offset, line):
+            try bad(DeadLetter(reason: reason, position: SourcePosition(input: input, offset: offset, line: line),
+                               excerpt: String(decoding: excerpt, as: UTF8.self), length: length), deadLetter)
+        case let .record(bytes, offset, line):
+            let pos = SourcePosition(input: input, offset: offset, line: line)
+            switch parser.parse(bytes, position: pos) {
+            case .bad(let reason):
+                try bad(DeadLetter(reason: reason, position: pos, bytes: bytes), deadLetter)
+            case .event(let e):
+                if deduper.isDuplicate(e.id, at: e.time) {
+                    stats.duplicates += 1
+                    return
+                }
+                try process(e, emit: emit)
+            }
+        }
+    }
+
+    /// Runs one parsed event through baseline, scorer and detector.
+    public func process(_ e: AccessEvent, emit: (Alert) throws -> Void) throws {
+        stats.events += 1
+        onEvent?(e)
+        if newest != Int64.min && e.time < newest &- config.lateness { stats.late += 1 }
+        newest = max(newest, e.time)
+        let (fv, lesson) = baseline.observe(e)
+        var score = forest.score(fv.values)
+        var held = false
+        if detecting {
+            var attribution = [Double](repeating: 0, count: Feature.count)
+            if score >= config.detector.anomalyThreshold {
+                (score, attribution) = forest.explain(fv.values)
+            }
+            let principal = e.principal
+            let d = detector.process(e, features: fv, score: score, attribution: attribution) {
+                self.baseline.windowEventIDs(principal)
+            }
+            held = d.anomalous || (d.ruleMatched && d.severe)
+            if d.severe { baseline.markIncident(principal: e.principal, at: e.time) }
+            for a in d.alerts {
+                stats.alerts += 1
+                try emit(a)
+            }
+        } else {
+            held = score >= config.detector.anomalyThreshold && forest.isReady
+            _ = score
+        }
+        baseline.commit(lesson, held: held)
+        if !held {
+            forest.learn(fv.values)
+            eventsLearned += 1
+        }
+    }
+
+    func bad(_ d: DeadLetter, _ sink: (DeadLetter) throws -> Void) throws {
+        stats.deadLettered += 1
+        stats.deadLetterReasons[d.reason, default: 0] += 1
+        try sink(d)
+    }
+
+    func finishStats() {
+        stats.incidents = detector.counters.incidents
+        stats.principals = baseline.principalCount
+        stats.held = baseline.counters.held
+        stats.heldFolded = baseline.counters.heldFolded
+        stats.heldRejected = baseline.counters.heldRejected
+        stats.dedupeEvicted = deduper.evicted
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,52 @@
+import VigilBaseline
+import VigilCore
+import VigilDetection
+import VigilScoring
+
+/// Everything an engine needs besides the rules. Decodable from a model definition file.
+public struct EngineConfig: Codable, Sendable {
+    public var baseline = BaselineConfig()
+    public var isolation = IsolationConfig()
+    public var detector = DetectorConfig()
+    /// Longest record accepted (bytes, decoded); longer ones are dead-lettered.
+    public var maxRecordBytes = Limits.defaultMaxRecordBytes
+    /// An event more than this far behind the newest one is counted `late` (still processed).
+    public var lateness: Int64 = 15 * EventTime.minute
+    /// An event ID seen again within this span of event time is a duplicate.
+    public var dedupeWindow: Int64 = EventTime.hour
+    /// Cap on remembered event IDs (overflow: the oldest are forgotten, counted).
+    public var dedupeCap = 1_000_000
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case baseline, isolation, detector, maxRecordBytes, lateness, dedupeWindow, dedupeCap
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = EngineConfig()
+        baseline = try c.decodeIfPresent(BaselineConfig.self, forKey: .baseline) ?? d.baseline
+        isolation = try c.decodeIfPresent(IsolationConfig.self, forKey: .isolation) ?? d.isolation
+        detector = try c.decodeIfPresent(DetectorConfig.self, forKey: .detector) ?? d.detector
+        maxRecordBytes = try c.decodeIfPresent(Int.self, forKey: .maxRecordBytes) ?? d.maxRecordBytes
+        lateness = try c.decodeIfPresent(Int64.self, forKey: .lateness) ?? d.lateness
+        dedupeWindow = try c.decodeIfPresent(Int64.self, forKey: .dedupeWindow) ?? d.dedupeWindow
+        dedupeCap = try c.decodeIfPresent(Int.self, forKey: .dedupeCap) ?? d.dedupeCap
+        try UnknownKeys.reject(decoder, known: CodingKeys.self)
+        guard maxRecordBytes >= 1024, lateness >= 0, dedupeWindow >= 0, dedupeCap > 0 else {
+            throw ConfigError.invalid("engine limits out of range")
+        }
+    }
+}
+
+/// A trained model: configuration plus learned baselines and forest, as written by `vigil train`.
+public struct ModelSnapshot: Codable, Sendable {
+    public static let currentVersion = 1
+    public var version = ModelSnapshot.currentVersion
+    public var config: EngineConfig
+    public var baseline: BaselineSnapshot
+    public var forest: IsolationForest
+    public var eventsLearned: Int
+    public var newestEvent: Int64
+}

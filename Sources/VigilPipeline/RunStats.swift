@@ -1,0 +1,38 @@
+import VigilCore
+
+/// Counters of one run, written by `--stats` (keys in the Contract's order, then extras).
+public struct RunStats: Sendable, Equatable {
+    public var records = 0
+    public var events = 0
+    public var duplicates = 0
+    public var late = 0
+    public var deadLettered = 0
+    public var alerts = 0
+    public var incidents = 0
+    public var seconds = 0.0
+    public var bytes: Int64 = 0
+    public var inputs = 0
+    public var principals = 0
+    public var deadLetterReasons: [String: Int] = [:]
+    public var held = 0
+    public var heldFolded = 0
+    public var heldRejected = 0
+    public var dedupeEvicted = 0
+
+    public init() {}
+
+    public func jsonLine() -> String {
+        var o = "{\"records\":\(records),\"events\":\(events),\"duplicates\":\(duplicates),\"late\":\(late)"
+        o += ",\"dead_lettered\":\(deadLettered),\"alerts\":\(alerts),\"incidents\":\(incidents)"
+        o += ",\"seconds\":" + JSONText.fixed(seconds, digits: 3)
+        o += ",\"events_per_s\":\(seconds > 0 ? Int(Double(events) / seconds) : 0),\"bytes\":\(bytes),\"inputs\":\(inputs)"
+        o += ",\"principals\":\(principals),\"held\":\(held),\"held_folded\":\(heldFolded),\"held_rejected\":\(heldRejected)"
+        o += ",\"dedupe_evicted\":\(dedupeEvicted),\"dead_letter_reasons\":{"
+        for (i, (k, v)) in deadLetterReasons.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { o += "," }
+            JSONText.appendString(k, to: &o)
+            o += ":\(v)"
+        }
+        return o + "}}"
+    }
+}

@@ -1,0 +1,69 @@
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Why an output could not be written (the CLI exits 2 for an unopenable path).
+public enum ResponderError: Error, CustomStringConvertible {
+    case cannotOpen(String, errno: Int32)
+    case writeFailed(String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let p, let e): return "cannot open \(p) for writing: \(String(cString: strerror(e)))"
+        case .writeFailed(let p, let e): return "cannot write \(p): \(String(cString: strerror(e)))"
+        }
+    }
+}
+
+/// Buffered newline-terminated writes to a file (created 0600, truncated) or stdout (`-`).
+///
+/// Why buffered: one `write(2)` per alert would dominate replay of noisy archives. `flush()` is
+/// called at the end and whenever the buffer passes 64 KiB.
+public final class LineWriter {
+    public let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    public private(set) var lines = 0
+
+    public init(path: String, append: Bool = false) throws {
+        self.path = path
+        if path == "-" {
+            fd = 1
+        } else {
+            let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
+            let f = open(path, flags, 0o600)
+            guard f >= 0 else { throw ResponderError.cannotOpen(path, errno: errno) }
+            fd = f
+        }
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    deinit {
+        try? flush()
+        if fd > 2 { close(fd) }
+    }
+
+    public func write(_ line: String) throws {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(10)
+        lines += 1
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    public func flush() throws {
+        var off = 0
+        while off < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                buffer.removeAll()
+                throw ResponderError.writeFailed(path, errno: errno)
+            }
+            off += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,66 @@
+import VigilCore
+
+/// Parameters of the isolation core. The same defaults serve log features and numeric tables.
+public struct IsolationConfig: Codable, Sendable, Equatable {
+    /// Trees in the forest. More trees: steadier scores, linear cost.
+    public var trees: Int = 100
+    /// Points each tree is built from (ψ). Tree height limit is ⌈log2 ψ⌉ + `extraDepth`.
+    public var sampleSize: Int = 256
+    /// Recent points kept to sample from (the model's memory of "normal").
+    public var window: Int = 2048
+    /// One tree is rebuilt every this many learned points (0: window / trees).
+    public var rebuildEvery: Int = 0
+    /// Extra levels beyond ⌈log2 ψ⌉, for cuts that fall outside the data of a node.
+    public var extraDepth: Int = 4
+    /// Seed of the only random source; same seed and stream, same scores.
+    public var seed: UInt64 = 1
+
+    public init(seed: UInt64 = 1) { self.seed = seed }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case trees, sampleSize, window, rebuildEvery, extraDepth, seed
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = IsolationConfig()
+        trees = try c.decodeIfPresent(Int.self, forKey: .trees) ?? d.trees
+        sampleSize = try c.decodeIfPresent(Int.self, forKey: .sampleSize) ?? d.sampleSize
+        window = try c.decodeIfPresent(Int.self, forKey: .window) ?? d.window
+        rebuildEvery = try c.decodeIfPresent(Int.self, forKey: .rebuildEvery) ?? d.rebuildEvery
+        extraDepth = try c.decodeIfPresent(Int.self, forKey: .extraDepth) ?? d.extraDepth
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        try UnknownKeys.reject(decoder, known: CodingKeys.self)
+        try validate()
+    }
+
+    public func validate() throws {
+        guard trees >= 1, trees <= 10_000 else { throw ConfigError.invalid("trees must be 1…10000") }
+        guard sampleSize >= 4, sampleSize <= 65_536 else { throw ConfigError.invalid("sampleSize must be 4…65536") }
+        guard window >= sampleSize else { throw ConfigError.invalid("window must be ≥ sampleSize") }
+        guard rebuildEvery >= 0, extraDepth >= 0, extraDepth <= 32 else { throw ConfigError.invalid("rebuildEvery/extraDepth out of range") }
+    }
+
+    /// The effective rebuild period.
+    public var period: Int { rebuildEvery > 0 ? rebuildEvery : max(1, window / trees) }
+}
+
+/// SplitMix64: tiny, fast, and the same on every platform (determinism for `--seed`).
+public struct SplitMix64: Codable, Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    @inline(__always) public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    @inline(__always) public mutating func unit() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
+
+    /// Uniform in 0..<n.
+    @inline(__always) public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

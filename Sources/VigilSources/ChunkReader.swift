@@ -1,0 +1,38 @@
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads an input in fixed-size chunks with `read(2)` into one reused buffer.
+///
+/// Why not `FileHandle`: it allocates a new `Data` per read (measured ~27% slower here).
+public enum ChunkReader {
+    public static let defaultChunk = 256 * 1024
+
+    /// Calls `body` with each chunk, then once with an empty chunk and `final == true`.
+    public static func read(_ input: Input, chunkSize: Int = defaultChunk,
+                            _ body: (UnsafeRawBufferPointer, _ final: Bool) throws -> Void) throws {
+        let fd: Int32
+        switch input {
+        case .stdin: fd = 0
+        case .file(let p):
+            fd = open(p, O_RDONLY)
+            guard fd >= 0 else { throw SourceError.unreadable(p, errno: errno) }
+        }
+        defer { if fd != 0 { close(fd) } }
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buf.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buf.baseAddress, chunkSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SourceError.unreadable(input.name, errno: errno)
+            }
+            if n == 0 { break }
+            try body(UnsafeRawBufferPointer(rebasing: buf[0..<n]), false)
+        }
+        try body(UnsafeRawBufferPointer(start: nil, count: 0), true)
+    }
+}

@@ -1,0 +1,102 @@
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One input to read: a file or standard input.
+public enum Input: Sendable, Hashable {
+    case stdin
+    case file(String)
+
+    /// The name used in dead letters and evidence positions.
+    public var name: String {
+        switch self {
+        case .stdin: return "-"
+        case .file(let p): return p
+        }
+    }
+}
+
+/// Expands command-line paths into the ordered list of inputs to replay.
+///
+/// Order (Contract): a directory's files sorted by the time in their names where the format has one
+/// (CloudTrail's `_YYYYMMDDTHHMMZ_`), otherwise by path; files with a time come first in time order,
+/// ties broken by path. Hidden files (dot-names) are skipped. O(n log n) in the number of files.
+public enum InputPlanner {
+    public static func expand(_ paths: [String]) throws(SourceError) -> [Input] {
+        var out: [Input] = []
+        for p in paths {
+            if p == "-" { out.append(.stdin); continue }
+            var st = stat()
+            guard stat(p, &st) == 0 else { throw .notFound(p) }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                var files: [String] = []
+                try walk(p, into: &files)
+                out.append(contentsOf: order(files).map { .file($0) })
+            } else {
+                out.append(.file(p))
+            }
+        }
+        return out
+    }
+
+    /// Sorts paths by the CloudTrail time in the file name, then by path.
+    public static func order(_ files: [String]) -> [String] {
+        files.map { (nameTime($0), $0) }.sorted { a, b in
+            switch (a.0, b.0) {
+            case let (x?, y?): return x != y ? x < y : a.1 < b.1
+            case (.some, .none): return true
+            case (.none, .some): return false
+            case (.none, .none): return a.1 < b.1
+            }
+        }.map { $0.1 }
+    }
+
+    /// `YYYYMMDDTHHMM` from a CloudTrail object name such as
+    /// `123456789012_CloudTrail_us-east-1_20240501T0310Z_abcd.json.gz`, as a sortable integer.
+    public static func nameTime(_ path: String) -> Int64? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let b = Array(name.utf8)
+        guard b.count >= 15 else { return nil }
+        var i = 0
+        while i + 15 <= b.count {
+            if b[i] == 95, b[i + 9] == 84, b[i + 14] == 90 || b[i + 14] == 95 {   // _ … T … Z
+                var v: Int64 = 0
+                var ok = true
+                for k in (i + 1)...(i + 13) where k != i + 9 {
+                    let c = b[k]
+                    guard c >= 48 && c <= 57 else { ok = false; break }
+                    v = v * 10 + Int64(c - 48)
+                }
+                if ok { return v }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func walk(_ dir: String, into files: inout [String]) throws(SourceError) {
+        guard let d = opendir(dir) else { throw .unreadable(dir, errno: errno) }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.hasPrefix(".") { continue }
+            names.append(name)
+        }
+        for name in names.sorted() {
+            let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+            var st = stat()
+            guard stat(path, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                try walk(path, into: &files)
+            } else if (st.st_mode & S_IFMT) == S_IFREG {
+                files.append(path)
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// # VigilSources
+///
+/// Where bytes come from: files, directories (walked recursively and ordered as the Contract says)
+/// and stdin. A source knows nothing about compression or formats; it hands raw chunks onward.
+///
+/// ```swift
+/// let inputs = try InputPlanner.expand(["logs/", "-"])   // ordered inputs
+/// try ChunkReader.read(inputs[0]) { chunk in ... }       // 256 KiB chunks
+/// ```
+public enum VigilSources {}
+
+/// Why an input could not be read (the CLI exits 3).
+public enum SourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case unreadable(String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .notFound(let p): return "input not found: \(p)"
+        case .unreadable(let p, let e): return "cannot read \(p): \(String(cString: strerror(e)))"
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

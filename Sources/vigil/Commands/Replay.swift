@@ -1,0 +1,32 @@
+import ArgumentParser
+import VigilCore
+
+/// `vigil replay`: run archives through the engine and print explained alerts.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay log files, directories or stdin and emit alerts.",
+        discussion: """
+        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in
+        their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic
+        bytes. CloudTrail may be JSON lines or delivery files {"Records":[...]}, pretty-printed or not.
+
+        Examples:
+          vigil replay SampleLogs/cloudtrail.jsonl.zst
+          vigil replay --output text --dead-letter bad.jsonl --stats stats.json logs/
+          zcat trail.json.gz | vigil replay -
+        """
+    )
+
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var out: AlertOptions
+
+    @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
+    var paths: [String]
+
+    func run() throws {
+        let e = try engine.makeEngine()
+        let w = try out.writer(defaultStdout: true)
+        try engine.run(e, paths: paths) { a in try w?.write(out.render(a)) }
+        try w?.flush()
+    }
+}

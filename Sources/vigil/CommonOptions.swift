@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+import VigilDetection
+import VigilPipeline
+import VigilResponders
+import VigilSources
+import VigilState
+
+/// Options shared by the commands that run the detection engine.
+struct EngineOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Input format. Only 'cloudtrail' exists in this version; 'auto' picks it.", valueName: "auto|cloudtrail"))
+    var format: String = "auto"
+
+    @Option(help: ArgumentHelp("Start from a model snapshot written by 'vigil train' (it keeps learning).", valueName: "path"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Rules file (default: Models/rules.json found beside the binary's checkout or in the current directory, or $VIGIL_RULES).", valueName: "path"))
+    var rules: String?
+
+    @Option(name: .customLong("dead-letter"), help: ArgumentHelp("Write records that cannot be used (with position and reason) to this JSONL file.", valueName: "path"))
+    var deadLetter: String?
+
+    @Option(help: ArgumentHelp("Write run counters (records, events, duplicates, late, dead_lettered, alerts, incidents, seconds, ...) as JSON to this file.", valueName: "path"))
+    var stats: String?
+
+    @Option(help: ArgumentHelp("Seed of the isolation forest (same seed and input, same alerts). Ignored with --model, which carries its own.", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print nothing on stderr but errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard ["auto", "cloudtrail"].contains(format) else {
+            throw ValidationError("--format \(format) is not supported in this version (supported: auto, cloudtrail)")
+        }
+    }
+
+    /// Builds an engine from the rules and, if given, the model snapshot.
+    func makeEngine() throws -> Engine {
+        let ruleSet = try RulesLocator.load(explicit: rules)
+        if let m = model {
+            let bytes = try SnapshotFile.read(m)
+            let snap: ModelSnapshot
+            do {
+                snap = try JSONDecoder().decode(ModelSnapshot.self, from: Data(bytes))
+            } catch {
+                throw Failure(code: Exit.state, message: "\(m): not a Vigil model snapshot (\(error))")
+            }
+            return try Engine(config: snap.config, rules: ruleSet, snapshot: snap)
+        }
+        var cfg = EngineConfig()
+        cfg.isolation.seed = seed
+        return try Engine(config: cfg, rules: ruleSet)
+    }
+
+    /// Runs the engine over `paths`, writing dead letters and stats as asked.
+    func run(_ engine: Engine, paths: [String], emit: (Alert) throws -> Void) throws {
+        let inputs = try InputPlanner.expand(paths)
+        let dl = try deadLetter.map { try LineWriter(path: $0) }
+        try engine.run(inputs, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
+        try dl?.flush()
+        if let s = stats {
+            let w = try LineWriter(path: s)
+            try w.write(engine.stats.jsonLine())
+            try w.flush()
+        }
+        if !quiet {
+            let st = engine.stats
+            var msg = "vigil: \(st.events) events from \(st.inputs) input(s), \(st.alerts) alerts in \(st.incidents) incidents"
+            if st.duplicates > 0 { msg += ", \(st.duplicates) duplicates skipped" }
+            if st.deadLettered > 0 {
+                msg += ", \(st.deadLettered) records dead-lettered" + (deadLetter == nil ? " (keep them with --dead-letter PATH)" : " (see \(deadLetter!))")
+            }
+            FileHandle.standardError.write(Data((msg + "\n").utf8))
+        }
+    }
+}
+
+/// Finds the rules file: explicit path, `$VIGIL_RULES`, `Models/rules.json` above the binary
+/// (a checkout's `.build/...`), or in the current directory.
+enum RulesLocator {
+    static func load(explicit: String?) throws -> RuleSet {
+        let path = try locate(explicit)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure.usage("cannot read rules file \(path)")
+        }
+        do {
+            return try RuleSet.load(json: Array(data))
+        } catch {
+            throw Failure.usage("\(path): \(error)")
+        }
+    }
+
+    static func locate(_ explicit: String?) throws -> String {
+        if let e = explicit { return e }
+        if let env = ProcessInfo.processInfo.environment["VIGIL_RULES"], !env.isEmpty { return env }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("Models/rules.json").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        if FileManager.default.fileExists(atPath: "Models/rules.json") { return "Models/rules.json" }
+        throw Failure.usage("no rules file found: pass --rules PATH or set VIGIL_RULES")
+    }
+}
+
+/// Where alerts go: `--alerts PATH|-` and `--output jsonl|text`.
+struct AlertOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write alerts to this file ('-' for stdout).", valueName: "path|-"))
+    var alerts: String?
+
+    @Option(help: ArgumentHelp("Alert format on the way out: 'jsonl' (vigil.alert/1, one object per line) or 'text' (for people).", valueName: "jsonl|text"))
+    var output: String = "jsonl"
+
+    func validate() throws {
+        guard ["jsonl", "text"].contains(output) else { throw ValidationError("--output must be jsonl or text") }
+    }
+
+    func writer(defaultStdout: Bool) throws -> LineWriter? {
+        if let a = alerts { return try LineWriter(path: a) }
+        return defaultStdout ? try LineWriter(path: "-") : nil
+    }
+
+    func render(_ a: Alert) -> String {
+        output == "text" ? AlertText.render(a) : a.jsonLine()
+    }
+}

@@ -35,11 +35,16 @@ let package = Package(
             "VigilSources", "VigilState",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "VigilFramingTests", dependencies: ["VigilFraming", "VigilCore"]),
-        .testTarget(name: "VigilParsingTests", dependencies: ["VigilParsing", "VigilCore"]),
+        // Helpers shared by the test targets only: paths to shared fixtures, gzip/zstd writers.
+        .target(name: "VigilTestSupport", dependencies: ["VigilCore", "CZstd", "CZlib"]),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "VigilFramingTests", dependencies: ["VigilFraming", "VigilCore", "VigilTestSupport"]),
+        .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources", "VigilCore"]),
+        .testTarget(name: "VigilParsingTests", dependencies: ["VigilParsing", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilBaselineTests", dependencies: ["VigilBaseline", "VigilCore"]),
         .testTarget(name: "VigilScoringTests", dependencies: ["VigilScoring", "VigilCore"]),
-        .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
-        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore"]),
+        .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
+        .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore",
+                                                              "VigilDetection", "VigilSources", "VigilTestSupport"]),
     ]
 )

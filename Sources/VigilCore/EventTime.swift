@@ -8,7 +8,8 @@ public enum EventTime {
     public static let hour: Int64 = 3_600_000
     public static let day: Int64 = 86_400_000
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)`; returns ms since the epoch or `nil`.
+    /// Parses `YYYY-MM-DD(T| )HH:MM:SS[.fff…][Z|±HH:MM]` (no zone: UTC, as Panther writes it);
+    /// returns ms since the epoch or `nil`.
     public static func parse(_ s: String) -> Int64? {
         var s = s
         return s.withUTF8 { parse(UnsafeRawBufferPointer($0)) }

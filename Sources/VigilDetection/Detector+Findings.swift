@@ -64,7 +64,7 @@ extension Detector {
         let chosen = notable.filter { attribution[$0.rawValue] >= config.reasonShare } + notable.filter { attribution[$0.rawValue] < config.reasonShare }
         let reasons = chosen.prefix(4).map { Explainer.reason($0, fv, e) }
 
-        var severity: Severity = score >= 0.75 ? .high : (score >= 0.68 ? .medium : .low)
+        var severity: Severity = score >= 0.85 ? .high : (score >= 0.78 ? .medium : .low)
         if fv[.sensitivity] >= 0.8 && severity < .high { severity = Severity(rawValue: severity.rawValue + 1) ?? severity }
         var events = [e.id]
         for id in window.reversed() where id != e.id && events.count < Limits.alertEvidence { events.append(id) }

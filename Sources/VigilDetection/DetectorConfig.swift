@@ -3,7 +3,7 @@ import VigilCore
 /// Knobs of the detector. Decodable from the model file; unknown keys are rejected.
 public struct DetectorConfig: Codable, Sendable, Equatable {
     /// Isolation score at or above which an event is anomalous (for a mature principal).
-    public var anomalyThreshold: Double = 0.62
+    public var anomalyThreshold: Double = 0.72
     /// Learned events after which a principal is mature; before that the threshold is raised
     /// towards 1 (damped, never silenced: at zero history it sits halfway between threshold and 1).
     public var maturityEvents: Int = 30

@@ -98,6 +98,12 @@ public struct JSONFramer {
                 }
                 if inString {
                     if escape { escape = false } else if c == 92 { escape = true } else if c == 34 { inString = false }
+                    else if c == 10 && mode == .lines && !wrapper {
+                        // A raw newline cannot be inside a JSON string: this line was cut short.
+                        finishBad(chunk, seg: seg, end: i, reason: "truncated-record", emit: emit)
+                        depth = base
+                        state = .between
+                    }
                 } else {
                     switch c {
                     case 34: inString = true

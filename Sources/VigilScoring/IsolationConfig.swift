@@ -2,16 +2,16 @@ import VigilCore
 
 /// Parameters of the isolation core. The same defaults serve log features and numeric tables.
 public struct IsolationConfig: Codable, Sendable, Equatable {
-    /// Trees in the forest. More trees: steadier scores, linear cost.
-    public var trees: Int = 100
+    /// Trees in the forest. More trees: steadier scores, linear cost. 50, as random cut forests use.
+    public var trees: Int = 50
     /// Points each tree is built from (ψ). Tree height limit is ⌈log2 ψ⌉ + `extraDepth`.
     public var sampleSize: Int = 256
     /// Recent points kept to sample from (the model's memory of "normal").
     public var window: Int = 2048
     /// One tree is rebuilt every this many learned points (0: window / trees).
     public var rebuildEvery: Int = 0
-    /// Extra levels beyond ⌈log2 ψ⌉, for cuts that fall outside the data of a node.
-    public var extraDepth: Int = 4
+    /// Extra levels beyond the classic ⌈log2 ψ⌉ height limit.
+    public var extraDepth: Int = 0
     /// Seed of the only random source; same seed and stream, same scores.
     public var seed: UInt64 = 1
 

@@ -1,8 +1,8 @@
-/// The streaming isolation forest. See the target overview.
+/// The streaming isolation forest. See the target overview and ``ForestStorage``.
 ///
-/// Memory is fixed by the parameters: `window × dims` doubles plus `trees` trees of at most
-/// 2^(height+1) nodes. `learn` is O(1) amortised (one tree rebuilt every `period` points, O(ψ · height));
-/// `score` is O(trees · height).
+/// Memory is fixed by the parameters: `window × dims` doubles plus `trees × (2ψ − 1)` nodes, each
+/// with a bounding box of `2 × dims` floats. `learn` is O(1) amortised (one tree rebuilt every
+/// `period` points, O(ψ · height · dims)); `score` is O(trees · height · dims).
 public struct IsolationForest: Codable, Sendable {
     public let config: IsolationConfig
     public let dimensions: Int
@@ -12,48 +12,36 @@ public struct IsolationForest: Codable, Sendable {
     var learned = 0
     var sinceRebuild = 0
     var nextTree = 0
-    var trees: [IsolationTree] = []
+    var storage: ForestStorage
     var rng: SplitMix64
-    /// Window bounds, recomputed once per full rotation of the trees (O(window · dims)).
-    var boxLo: [Double] = []
-    var boxHi: [Double] = []
 
     public init(dimensions: Int, config: IsolationConfig) {
         self.config = config
         self.dimensions = dimensions
         ring = Array(repeating: 0, count: config.window * dimensions)
+        storage = ForestStorage(trees: config.trees, sampleSize: config.sampleSize, dims: dimensions)
         rng = SplitMix64(seed: config.seed)
     }
 
     /// True once the first trees exist (after `sampleSize` learned points).
-    public var isReady: Bool { !trees.isEmpty }
+    public var isReady: Bool { storage.built == config.trees }
     public var pointsLearned: Int { learned }
 
     /// Anomaly score in [0, 1]: 2^(−E[h] / c(ψ)). 0 until the forest is ready.
     public func score(_ x: [Double]) -> Double {
         guard isReady else { return 0 }
-        return x.withUnsafeBufferPointer { xp in
-            var total = 0.0
-            for t in trees { total += t.path(xp, credit: nil) }
-            return normalise(total / Double(trees.count))
-        }
+        return normalise(storage.totalPath(x, credit: nil) / Double(config.trees))
     }
 
-    /// Score plus attribution: the share of isolation each feature's cuts achieved, summing to 1
+    /// Score plus attribution: the share of isolation each feature achieved, summing to 1
     /// (all zeros before the forest is ready).
     public func explain(_ x: [Double]) -> (score: Double, attribution: [Double]) {
         guard isReady else { return (0, Array(repeating: 0, count: dimensions)) }
         var credit = Array(repeating: 0.0, count: dimensions)
-        let s: Double = x.withUnsafeBufferPointer { xp in
-            credit.withUnsafeMutableBufferPointer { cp in
-                var total = 0.0
-                for t in trees { total += t.path(xp, credit: cp) }
-                return normalise(total / Double(trees.count))
-            }
-        }
+        let total = credit.withUnsafeMutableBufferPointer { storage.totalPath(x, credit: $0) }
         let sum = credit.reduce(0, +)
         if sum > 0 { for i in credit.indices { credit[i] /= sum } }
-        return (s, credit)
+        return (normalise(total / Double(config.trees)), credit)
     }
 
     /// Adds a point to the window; builds or rotates trees on schedule.
@@ -64,20 +52,17 @@ public struct IsolationForest: Codable, Sendable {
         head = (head + 1) % config.window
         filled = min(filled + 1, config.window)
         learned += 1
-        if trees.isEmpty {
+        if !isReady {
             if filled >= config.sampleSize {
-                refreshBounds()
-                let box = Array(zip(boxLo, boxHi))
-                for _ in 0..<config.trees { trees.append(buildTree(box: box)) }
+                for t in 0..<config.trees { buildTree(slot: t) }
             }
             return
         }
         sinceRebuild += 1
         if sinceRebuild >= config.period {
             sinceRebuild = 0
-            if nextTree == 0 || boxLo.isEmpty { refreshBounds() }
-            trees[nextTree] = buildTree(box: Array(zip(boxLo, boxHi)))
-            nextTree = (nextTree + 1) % trees.count
+            buildTree(slot: nextTree)
+            nextTree = (nextTree + 1) % config.trees
         }
     }
 
@@ -85,7 +70,7 @@ public struct IsolationForest: Codable, Sendable {
         exp2(-meanPath / IsolationMath.c(Double(config.sampleSize)))
     }
 
-    private mutating func buildTree(box: [(Double, Double)]) -> IsolationTree {
+    private mutating func buildTree(slot: Int) {
         let n = min(config.sampleSize, filled)
         var sample = [Double](repeating: 0, count: n * dimensions)
         for k in 0..<n {
@@ -93,28 +78,7 @@ public struct IsolationForest: Codable, Sendable {
             for i in 0..<dimensions { sample[k * dimensions + i] = ring[row * dimensions + i] }
         }
         let height = Int((log2(Double(config.sampleSize))).rounded(.up)) + config.extraDepth
-        return IsolationTree.build(points: sample, count: n, dims: dimensions, box: box, maxDepth: height, rng: &rng)
-    }
-
-    /// The window's per-feature range, widened by half its width (at least 0.5) on each side, so
-    /// cuts on features constant in the window can still separate new values.
-    private mutating func refreshBounds() {
-        var lo = Array(repeating: Double.infinity, count: dimensions)
-        var hi = Array(repeating: -Double.infinity, count: dimensions)
-        for r in 0..<filled {
-            for i in 0..<dimensions {
-                let v = ring[r * dimensions + i]
-                if v < lo[i] { lo[i] = v }
-                if v > hi[i] { hi[i] = v }
-            }
-        }
-        for i in 0..<dimensions {
-            let margin = max(0.5, (hi[i] - lo[i]) * 0.5)
-            lo[i] -= margin
-            hi[i] += margin
-        }
-        boxLo = lo
-        boxHi = hi
+        storage.build(slot: slot, points: sample, count: n, maxDepth: height, rng: &rng)
     }
 }
 

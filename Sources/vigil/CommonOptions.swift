@@ -12,7 +12,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Input format. Only 'cloudtrail' exists in this version; 'auto' picks it.", valueName: "auto|cloudtrail"))
     var format: String = "auto"
 
-    @Option(help: ArgumentHelp("Start from a model snapshot written by 'vigil train' (it keeps learning).", valueName: "path"))
+    @Option(help: ArgumentHelp("Start from a model snapshot written by 'vigil train' (it keeps learning), or a model definition (JSON, see Models/default-model.json) that sets baseline, isolation and detector parameters.", valueName: "path"))
     var model: String?
 
     @Option(help: ArgumentHelp("Rules file (default: Models/rules.json found beside the binary's checkout or in the current directory, or $VIGIL_RULES).", valueName: "path"))
@@ -24,8 +24,8 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write run counters (records, events, duplicates, late, dead_lettered, alerts, incidents, seconds, ...) as JSON to this file.", valueName: "path"))
     var stats: String?
 
-    @Option(help: ArgumentHelp("Seed of the isolation forest (same seed and input, same alerts). Ignored with --model, which carries its own.", valueName: "n"))
-    var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Seed of the isolation forest (default 1; same seed and input, same alerts). A snapshot given with --model carries its own.", valueName: "n"))
+    var seed: UInt64?
 
     @Flag(help: "Print nothing on stderr but errors.")
     var quiet = false
@@ -39,6 +39,16 @@ struct EngineOptions: ParsableArguments {
     /// Builds an engine from the rules and, if given, the model snapshot.
     func makeEngine() throws -> Engine {
         let ruleSet = try RulesLocator.load(explicit: rules)
+        if let m = model, let def = FileManager.default.contents(atPath: m), def.first == UInt8(ascii: "{") {
+            var cfg: EngineConfig
+            do {
+                cfg = try JSONDecoder().decode(EngineConfig.self, from: def)
+            } catch {
+                throw Failure.usage("\(m): not a usable model definition (\(error))")
+            }
+            if let s = seed { cfg.isolation.seed = s }
+            return try Engine(config: cfg, rules: ruleSet)
+        }
         if let m = model {
             let bytes = try SnapshotFile.read(m)
             let snap: ModelSnapshot
@@ -50,7 +60,7 @@ struct EngineOptions: ParsableArguments {
             return try Engine(config: snap.config, rules: ruleSet, snapshot: snap)
         }
         var cfg = EngineConfig()
-        cfg.isolation.seed = seed
+        cfg.isolation.seed = seed ?? 1
         return try Engine(config: cfg, rules: ruleSet)
     }
 

@@ -26,7 +26,8 @@ public struct CloudTrailParser: RecordParser {
         s.skipWS()
         guard s.atEnd else { return .bad("not-json") }
         guard let timeText = f.eventTime else { return .bad("missing-time") }
-        guard let time = EventTime.parse(timeText) else { return .bad("bad-time") }
+        // A time that does not parse is no more usable than none (Contract: `missing-time`).
+        guard let time = EventTime.parse(timeText) else { return .bad("missing-time") }
 
         let identity = f.identity.canonical()
         let service = f.eventSource.map(CloudTrailParser.serviceName) ?? "unknown"

@@ -7,8 +7,8 @@ extension Simulator {
         case .developer, .analyst, .admin:
             if a.dormant { dormantHistory(a) } else { workdays(a, fromDay: a.startDay) }
         case .ciDeploy: ciDeploys(a)
-        case .lambdaExec: aroundTheClock(a, meanGapMinutes: 7, burst: 1...4)
-        case .monitoring: aroundTheClock(a, meanGapMinutes: 5, burst: 2...4)
+        case .lambdaExec: aroundTheClock(a, meanGapMinutes: 15, burst: 1...4)
+        case .monitoring: aroundTheClock(a, meanGapMinutes: 10, burst: 2...4)
         case .etl: nightly(a, hourUTC: 1, events: 60...160)
         case .backup: nightly(a, hourUTC: 4, events: 15...30)
         case .attacker: break

@@ -1,0 +1,57 @@
+# Vigil — build, test, demo and benchmarks. Everything builds in one configuration (release with
+# testing enabled) so `make test`, `make demo` and `make bench` share one build.
+SWIFT       ?= swift
+BUILD_FLAGS ?= -c release -Xswiftc -enable-testing
+BIN         := .build/release/vigil
+SAMPLE      := SampleLogs/cloudtrail.jsonl.zst
+LABELS      := SampleLogs/labels.csv
+
+.PHONY: all build test unit cli demo bench sample deps clean help
+
+all: build
+
+help:
+	@echo "make demo    install what is missing, build, replay SampleLogs and print explained alerts"
+	@echo "make test    unit and integration tests (Swift Testing + CLI checks)"
+	@echo "make build   build the vigil binary ($(BIN))"
+	@echo "make bench   throughput benchmark against reference runs (see BENCHMARKS.md)"
+	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
+
+# System libraries: libzstd and zlib headers (Debian: libzstd-dev, zlib1g-dev).
+deps:
+	@if ! pkg-config --exists libzstd 2>/dev/null || [ ! -f /usr/include/zlib.h ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing libzstd-dev zlib1g-dev pkg-config"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzstd-dev zlib1g-dev pkg-config >/dev/null; \
+	  else \
+	    echo "missing libzstd-dev/zlib1g-dev: install them (e.g. sudo apt-get install libzstd-dev zlib1g-dev pkg-config)"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product vigil
+
+# Build tests and binary in one go (one build description), then run the tests without rebuilding.
+unit: deps
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+cli: build
+	bash Tests/cli/cli_test.sh $(BIN)
+
+test: unit cli
+
+demo: build
+	@echo "== Replaying $(SAMPLE): explained alerts =="
+	$(BIN) replay --output text $(SAMPLE)
+	@echo "== Evaluation against $(LABELS) =="
+	$(BIN) eval --quiet --labels $(LABELS) $(SAMPLE)
+
+bench: build
+	bash Benchmarks/bench.sh $(BIN)
+
+sample: build
+	$(BIN) simulate --days 7 --principals 150 --seed 42 --out SampleLogs
+
+clean:
+	rm -rf .build

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilPipeline
+import VigilSources
+import VigilTestSupport
+
+/// Each Panther test record whose rule is one of Vigil's high-risk actions and which should fire
+/// yields a finding of the matching Vigil rule when replayed alone (burst rules replayed
+/// `rule_threshold` times with distinct IDs). Records whose expectation relies on mocks are exempt,
+/// and so are records without an `eventTime`: the Contract dead-letters them (`missing-time`), which
+/// `CloudTrailFixtureTests` checks.
+@Suite struct FixtureDetectionTests {
+    /// Panther rule → the Vigil rules that cover it.
+    static let mapping: [String: Set<String>] = [
+        "AWS.CloudTrail.Stopped": ["cloudtrail-logging-stopped"],
+        "AWS.CloudTrail.EventSelectorsDisabled": ["cloudtrail-selectors-weakened"],
+        "AWS.VPCFlow.LogsDeleted": ["vpc-flow-logs-deleted"],
+        "AWS.CloudTrail.AttemptToLeaveOrg": ["leave-organization"],
+        "AWS.CloudTrail.ResourceMadePublic": ["resource-policy-public", "s3-acl-public"],
+        "AWS.IAM.Backdoor.User.Keys": ["iam-access-key-for-other-user"],
+        "AWS.CloudTrail.LoginProfileCreatedOrModified": ["iam-login-profile-for-other-user"],
+        "AWS.User.Login.Profile.Modified": ["iam-login-profile-for-other-user"],
+        "AWS.IAM.AttachAdminUserPolicy": ["iam-admin-policy-attached"],
+        "AWS.IAM.AttachAdminRolePolicy": ["iam-admin-policy-attached"],
+        "AWS.CloudTrail.SnapshotMadePublic": ["ebs-snapshot-shared"],
+        "AWS.CloudTrail.AMIModifiedForPublicAccess": ["ami-shared"],
+        "AWS.RDS.SnapshotShared": ["rds-snapshot-shared"],
+        "AWS.EC2.ManyPasswordReadAttempts": ["ec2-password-data-burst"],
+        "AWS.SecretsManager.RetrieveSecrets": ["secrets-mass-retrieval"],
+        "AWS.SecretsManager.BatchRetrieveSecrets": ["secrets-batch-retrieval", "secrets-batch-catch-all"],
+        "AWS.SecretsManager.RetrieveSecretsMultiRegion": ["secrets-batch-retrieval", "secrets-batch-catch-all"],
+        "AWS.SecretsManager.BatchRetrieveSecretsCatchAll": ["secrets-batch-catch-all"],
+        "AWS.SSM.DecryptSSMParams": ["ssm-parameter-mass-decrypt"],
+        "AWS.KMS.CustomerManagedKeyLoss": ["kms-key-disabled-or-deleted"],
+        "AWS.Console.LoginWithoutMFA": ["console-login-without-mfa"],
+        "AWS.Console.RootLogin": ["root-activity"],
+        "AWS.Root.Activity": ["root-activity"],
+        "AWS.IAM.BackdoorRole": ["role-trust-opened"],
+        "AWS.Potential.Backdoor.Lambda": ["lambda-permission-added"],
+    ]
+
+    /// Replays a record `times` times (distinct event IDs) and returns the rules that fired.
+    static func firedRules(_ log: [String: Any], times: Int) throws -> Set<String> {
+        var lines: [UInt8] = []
+        for i in 0..<times {
+            var copy = log
+            copy["eventID"] = "fixture-\(i)"
+            lines += Array(try JSONSerialization.data(withJSONObject: copy)) + [10]
+        }
+        let dir = TestSupport.tempDir()
+        let path = write(lines, "fixture.jsonl", in: dir)
+        let (alerts, _, _, _) = try runEngine([.file(path)])
+        return Set(alerts.compactMap(\.finding.rule))
+    }
+
+    @Test func highRiskFixtures_whenExpectedToFire_yieldTheMatchingFinding() throws {
+        let rows = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl")
+        var checked = 0, timeless = 0, missed: [String] = []
+        for row in rows {
+            guard let rule = row["rule_id"] as? String, let want = Self.mapping[rule],
+                  row["expected_result"] as? Bool == true, row["has_mocks"] as? Bool == false,
+                  let log = row["log"] as? [String: Any] else { continue }
+            if log["eventTime"] == nil { timeless += 1; continue }
+            let times = max(1, row["rule_threshold"] as? Int ?? 1)
+            let fired = try Self.firedRules(log, times: times)
+            checked += 1
+            if fired.isDisjoint(with: want) { missed.append("\(rule) / \(row["test_name"]!) fired \(fired.sorted())") }
+        }
+        print("High-risk fixtures: \(checked - missed.count)/\(checked) fire the matching rule (\(timeless) without eventTime, dead-lettered)")
+        #expect(checked >= 30)
+        #expect(missed.isEmpty, "\(missed)")
+    }
+
+    @Test func highRiskFixtures_whenNotExpectedToFire_mostlyStayQuiet() throws {
+        // Not a Contract requirement: a precision report. Panther's negatives include cases that a
+        // behavioural tool rightly flags anyway (e.g. root activity Panther filters by event type),
+        // so this asserts only a floor.
+        let rows = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl")
+        var quiet = 0, total = 0
+        for row in rows {
+            guard let rule = row["rule_id"] as? String, let want = Self.mapping[rule],
+                  row["expected_result"] as? Bool == false, row["has_mocks"] as? Bool == false,
+                  let log = row["log"] as? [String: Any], log["eventTime"] != nil else { continue }
+            total += 1
+            if try Self.firedRules(log, times: max(1, row["rule_threshold"] as? Int ?? 1)).isDisjoint(with: want) { quiet += 1 }
+        }
+        print("High-risk fixtures expected quiet: \(quiet)/\(total) quiet")
+        #expect(total > 20)
+        #expect(Double(quiet) / Double(total) >= 0.75)
+    }
+}

@@ -6,7 +6,7 @@ BIN         := .build/release/vigil
 SAMPLE      := SampleLogs/cloudtrail.jsonl.zst
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli demo bench sample deps clean help
+.PHONY: all build test unit cli demo bench sample deps clean help rebuild
 
 all: build
 
@@ -55,3 +55,10 @@ sample: build
 
 clean:
 	rm -rf .build
+
+# Rebuild Vigil's own modules from scratch but keep the dependencies' build (incremental builds of
+# cross-module struct layout changes have produced stale code here).
+rebuild:
+	rm -rf .build/*/release/Vigil*.build .build/*/release/vigil.build .build/*/release/Modules/Vigil* \
+	  .build/*/release/Modules/vigil* .build/*/release/description.json .build/*/release/vigil
+	$(MAKE) build

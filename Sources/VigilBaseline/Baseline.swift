@@ -12,6 +12,10 @@ public struct Baseline {
     var free: [Int] = []
     public internal(set) var counters = BaselineCounters()
     private var sensitivity: [String: Double] = [:]
+    /// Memo of user-agent string → family key: agents repeat, coarsening them is string work.
+    private var agentKeys: [String: UInt64] = [:]
+    /// Memo of source IP → network key, for the same reason.
+    private var networks: [String: String] = [:]
 
     public init(config: BaselineConfig) {
         self.config = config
@@ -25,12 +29,16 @@ public struct Baseline {
     public mutating func observe(_ e: AccessEvent) -> (FeatureVector, Lesson) {
         let slot = slotFor(e.principal, at: e.time)
         releaseHeld(slot: slot, now: e.time)
-        var st = states[slot]
+        // Take the state out of the array while working on it: a copy left behind would make every
+        // mutation of its dictionaries and deque copy them (copy-on-write).
+        var st = PrincipalState.vacant
+        swap(&st, &states[slot])
+        defer { swap(&st, &states[slot]) }
         let t = max(e.time, st.lastSeen == Int64.min ? e.time : e.time)
         counters.windowOverflow += st.expire(before: t - config.windowLength, cap: config.windowCap - 1)
 
         let actionKey = StableHash.fnv1a(e.action)
-        let network = AttributeKeys.network(e.sourceIP)
+        let network = networkKey(e.sourceIP)
         let entry = WindowEntry(time: t, action: actionKey, resource: StableHash.fnv1a(e.resource ?? e.action),
                                 bytes: max(0, e.bytesOut ?? 0), failed: e.outcome != .success, id: e.id)
         st.push(entry)
@@ -39,13 +47,12 @@ public struct Baseline {
 
         var fv = FeatureVector()
         let lesson = Lesson(principal: e.principal, time: t, action: actionKey,
-                            network: StableHash.fnv1a(network), agent: StableHash.fnv1a(AttributeKeys.userAgentFamily(e.userAgent)),
+                            network: StableHash.fnv1a(network), agent: agentKey(e.userAgent),
                             region: StableHash.fnv1a(e.region ?? "-"), hour: EventTime.hourOfDay(t),
                             samples: windowSamples(st), longRate: st.longCount)
         fill(&fv, st, e, lesson, network: network)
         st.events += 1
         st.lastSeen = max(st.lastSeen, t)
-        states[slot] = st
         return (fv, lesson)
     }
 
@@ -90,7 +97,9 @@ public struct Baseline {
     }
 
     mutating func learn(_ l: Lesson, slot: Int) {
-        var st = states[slot]
+        var st = PrincipalState.vacant
+        swap(&st, &states[slot])
+        defer { swap(&st, &states[slot]) }
         let c = config
         st.actions.insert(l.action, at: l.time, cap: c.knownSetCap)
         st.networks.insert(l.network, at: l.time, cap: c.knownSetCap)
@@ -111,7 +120,6 @@ public struct Baseline {
             st.usualLong += w * (l.longRate - st.usualLong)
         }
         st.learned += 1
-        states[slot] = st
     }
 
     mutating func slotFor(_ principal: String, at t: Int64) -> Int {
@@ -160,6 +168,24 @@ public struct Baseline {
         let n = Double(st.window.count)
         return [n, Double(st.actionCounts.count), Double(st.resourceCounts.count), Double(st.windowBytes),
                 n > 0 ? Double(st.windowFailures) / n : 0]
+    }
+
+    /// The network key of a source IP, memoised (cap 100,000 addresses; beyond it, computed each time).
+    mutating func networkKey(_ ip: String?) -> String {
+        let raw = ip ?? ""
+        if let k = networks[raw] { return k }
+        let k = AttributeKeys.network(ip)
+        if networks.count < 100_000 { networks[raw] = k }
+        return k
+    }
+
+    /// Hashed user-agent family, memoised (cap 50,000 distinct agents; beyond it, computed each time).
+    mutating func agentKey(_ ua: String?) -> UInt64 {
+        let raw = ua ?? ""
+        if let k = agentKeys[raw] { return k }
+        let k = StableHash.fnv1a(AttributeKeys.userAgentFamily(ua))
+        if agentKeys.count < 50_000 { agentKeys[raw] = k }
+        return k
     }
 
     mutating func sensitivityOf(_ e: AccessEvent) -> Double {

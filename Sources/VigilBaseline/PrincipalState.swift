@@ -58,6 +58,9 @@ struct PrincipalState: Codable, Sendable {
     var held: Deque<HeldLesson> = []
     var blockedUntil: Int64 = Int64.min
 
+    /// A placeholder swapped into the array while a state is being worked on.
+    static let vacant = PrincipalState(at: 0)
+
     init(at t: Int64) {
         firstSeen = t
         lastSeen = t

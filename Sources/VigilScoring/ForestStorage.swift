@@ -15,6 +15,9 @@
 /// feature.
 public struct ForestStorage: Codable, Sendable {
     let dims: Int
+    /// `dims` rounded up to a multiple of 8: boxes are laid out in SIMD8 lanes; padding lanes hold
+    /// zero-width boxes at 0 and the query is padded with 0, so they never count.
+    let stride: Int
     let capacity: Int
     var feature: [Int16]
     var split: [Double]
@@ -29,6 +32,7 @@ public struct ForestStorage: Codable, Sendable {
 
     init(trees: Int, sampleSize: Int, dims: Int) {
         self.dims = dims
+        stride = (dims + 7) / 8 * 8
         capacity = 2 * sampleSize - 1
         let n = trees * capacity
         feature = Array(repeating: -1, count: n)
@@ -36,7 +40,7 @@ public struct ForestStorage: Codable, Sendable {
         left = Array(repeating: -1, count: n)
         right = Array(repeating: -1, count: n)
         size = Array(repeating: 0, count: n)
-        box = Array(repeating: 0, count: n * 2 * dims)
+        box = Array(repeating: 0, count: n * 2 * stride)
     }
 
     /// Builds tree `slot` on `points` (row-major, `dims` columns). O(ψ · height · dims).
@@ -53,19 +57,20 @@ public struct ForestStorage: Codable, Sendable {
         let node = next
         next += 1
         feature[node] = -1; split[node] = 0; left[node] = -1; right[node] = -1; size[node] = Int32(b - a)
-        let bs = node * 2 * dims
-        for f in 0..<dims { box[bs + f] = .infinity; box[bs + dims + f] = -.infinity }
+        let bs = node * 2 * stride
+        for f in 0..<dims { box[bs + f] = .infinity; box[bs + stride + f] = -.infinity }
+        for f in dims..<stride { box[bs + f] = 0; box[bs + stride + f] = 0 }
         for k in a..<b {
             let row = idx[k] * dims
             for f in 0..<dims {
                 let v = Float(p[row + f])
                 if v < box[bs + f] { box[bs + f] = v }
-                if v > box[bs + dims + f] { box[bs + dims + f] = v }
+                if v > box[bs + stride + f] { box[bs + stride + f] = v }
             }
         }
         if b - a <= 1 || depth >= maxDepth { return Int32(node) }
         var varying: [Int] = []
-        for f in 0..<dims where box[bs + dims + f] > box[bs + f] { varying.append(f) }
+        for f in 0..<dims where box[bs + stride + f] > box[bs + f] { varying.append(f) }
         if varying.isEmpty { return Int32(node) }
         let f = varying[rng.below(varying.count)]
         // Cut within the exact (Double) range of the node's points in feature f.
@@ -96,7 +101,8 @@ public struct ForestStorage: Codable, Sendable {
     /// feature's share of the isolation achieved (in bits: log2 of how many points a separation
     /// leaves behind, weighted by its chance).
     func totalPath(_ x: [Double], credit: UnsafeMutableBufferPointer<Double>?) -> Double {
-        let xf = x.map { Float($0) }
+        var xf = [Float](repeating: 0, count: stride)
+        for f in 0..<dims { xf[f] = Float(x[f]) }
         return x.withUnsafeBufferPointer { xd in
             xf.withUnsafeBufferPointer { xs in
                 box.withUnsafeBufferPointer { bx in
@@ -127,27 +133,31 @@ public struct ForestStorage: Codable, Sendable {
                       _ lf: UnsafeBufferPointer<Int32>, _ rt: UnsafeBufferPointer<Int32>,
                       _ sz: UnsafeBufferPointer<Int32>) -> Double {
         let dims = self.dims
+        let lanes = stride / 8
         var n = root
         var depth = 0.0
         var reach = 1.0          // probability the walk is still going at this node
         var expected = 0.0
+        let xv = UnsafeRawPointer(xf.baseAddress!)
         while true {
-            let lo = bx.baseAddress! + n * 2 * dims
-            let hi = lo + dims
-            // Chance that a random cut here separates x from every point of the node.
+            let lo = bx.baseAddress! + n &* 2 &* stride
+            let hi = lo + stride
+            // Chance that a random cut here separates x from every point of the node: per feature
+            // e / (r + e), averaged over the features with r + e > 0. Eight lanes at a time.
             var pSum: Float = 0
             var active = 0
-            for f in 0..<dims {
-                let v = xf[f], l = lo[f], h = hi[f]
-                if v > h {
-                    active += 1
-                    pSum += (v - h) / (v - l)
-                } else if v < l {
-                    active += 1
-                    pSum += (l - v) / (h - v)
-                } else if h > l {
-                    active += 1
-                }
+            for k in 0..<lanes {
+                let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+                let l = UnsafeRawPointer(lo).loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+                let h = UnsafeRawPointer(hi).loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+                let zero = SIMD8<Float>(repeating: 0)
+                let above = v - h, below = l - v
+                let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
+                let denom = (h - l) + e
+                let live = denom .> zero
+                let share = (e / denom).replacing(with: 0, where: e .== zero)
+                pSum += share.sum()
+                for i in 0..<8 where live[i] { active &+= 1 }
             }
             if pSum > 0 {
                 let pOut = Double(pSum) / Double(active)

@@ -43,16 +43,11 @@ struct CloudTrailIdentity {
     /// The canonical principal key, the acting name and the session name.
     func canonical() -> (key: String, actor: String?, session: String?) {
         let t = type ?? ""
-        if t == "AssumedRole" || (arn?.contains(":assumed-role/") ?? false) {
-            if let a = arn, let r = a.firstRange(of: ":assumed-role/") {
-                let prefix = a[..<r.lowerBound]          // arn:aws:sts::ACCT
-                let rest = a[r.upperBound...].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-                let account = prefix.split(separator: ":", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-                let partition = prefix.split(separator: ":", omittingEmptySubsequences: false).dropFirst().first.map(String.init) ?? "aws"
-                let session = rest.count > 1 ? String(rest[1]) : nil
-                return ("arn:\(partition):iam::\(account):role/\(rest.first ?? "")", session, session)
-            }
+        if let a = arn, let folded = Self.foldAssumedRole(a) { return folded }
+        if t == "AssumedRole" {
+            // An assumed-role identity whose ARN is not a session ARN: the issuing role is canonical.
             if let i = issuerArn, !i.isEmpty { return (i, nil, nil) }
+            if let a = arn, !a.isEmpty { return (a, userName, nil) }
             if let p = principalId, !p.isEmpty { return ("AssumedRole:" + p, nil, nil) }
         }
         switch t {
@@ -73,5 +68,29 @@ struct CloudTrailIdentity {
         if let p = principalId, !p.isEmpty { return ("\(t.isEmpty ? "principal" : t):\(p)", nil, nil) }
         if let by = invokedBy, !by.isEmpty { return ("service:" + by, by, nil) }
         return ("unknown:cloudtrail", nil, nil)
+    }
+
+    /// `arn:PART:sts::ACCT:assumed-role/ROLE[/SESSION]` → (`arn:PART:iam::ACCT:role/ROLE`, SESSION,
+    /// SESSION); nil for any other ARN. A byte scan: this runs for most events.
+    static func foldAssumedRole(_ arn: String) -> (key: String, actor: String?, session: String?)? {
+        let marker: [UInt8] = Array(":assumed-role/".utf8)
+        let b = Array(arn.utf8)
+        guard b.count > marker.count, b.starts(with: Array("arn:".utf8)) else { return nil }
+        var at = -1
+        var i = 4
+        while i + marker.count <= b.count {
+            if b[i] == 58, b[i..<(i + marker.count)].elementsEqual(marker) { at = i; break }
+            i += 1
+        }
+        guard at > 0 else { return nil }
+        let head = b[0..<at].split(separator: 58, omittingEmptySubsequences: false)   // arn, PART, sts, "", ACCT
+        guard head.count >= 5 else { return nil }
+        let partition = String(decoding: head[1], as: UTF8.self)
+        let account = String(decoding: head[head.count - 1], as: UTF8.self)
+        let rest = b[(at + marker.count)...]
+        let slash = rest.firstIndex(of: 47)
+        let role = String(decoding: rest[rest.startIndex..<(slash ?? rest.endIndex)], as: UTF8.self)
+        let session = slash.map { String(decoding: rest[($0 + 1)...], as: UTF8.self) }
+        return ("arn:\(partition):iam::\(account):role/\(role)", session, session)
     }
 }

@@ -13,13 +13,13 @@ public struct DeadLetter: Sendable, Equatable {
         self.reason = reason
         self.position = position
         self.length = bytes.count
-        self.excerpt = String(decoding: bytes.prefix(Limits.deadLetterExcerpt), as: UTF8.self)
+        self.excerpt = Redaction.secrets(in: String(decoding: bytes.prefix(Limits.deadLetterExcerpt), as: UTF8.self))
     }
 
     public init(reason: String, position: SourcePosition, excerpt: String, length: Int) {
         self.reason = reason
         self.position = position
-        self.excerpt = excerpt
+        self.excerpt = Redaction.secrets(in: excerpt)
         self.length = length
     }
 

@@ -1,9 +1,9 @@
 import VigilCore
 
 extension Detector {
-    /// Records a rule match; returns a finding when the rule's threshold is reached and no finding
+    /// Records a rule match; raises a finding when the rule's threshold is reached and no finding
     /// of this rule is open for the principal.
-    mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double) -> Finding? {
+    mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double) -> RuleHit {
         let key = BurstKey(rule: i, principal: e.principal)
         var st = bursts[key] ?? BurstState()
         while let h = st.hits.first, h.time < e.time - r.window { st.hits.removeFirst() }
@@ -17,9 +17,9 @@ extension Detector {
         defer { bursts[key] = st }
         if e.time <= st.quietUntil {
             counters.joined += 1
-            return nil
+            return .joined
         }
-        guard st.hits.count >= r.threshold else { return nil }
+        guard st.hits.count >= r.threshold else { return .counted }
         st.quietUntil = e.time + r.dedupe
         counters.ruleFindings += 1
 
@@ -27,15 +27,19 @@ extension Detector {
         let span = max(0, e.time - (st.hits.first?.time ?? e.time))
         var reasons = [Reason(feature: "rule:" + r.id, value: Double(count), baseline: 0,
                               text: fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window))]
+        // "First X by this principal" only makes sense for rules about specific actions.
+        let specific = !r.actions.isEmpty && !r.actions.contains { $0.hasSuffix("*") }
         var history: String
-        if st.firstWasNew {
+        if !specific {
+            history = ""
+        } else if st.firstWasNew {
             history = "first \(e.operation) by this principal"
         } else if let p = st.priorUse {
             history = "\(e.operation) last used by this principal \(EventTime.describe(max(0, (st.hits.first?.time ?? e.time) - p))) before"
         } else {
             history = ""
         }
-        if r.threshold > 1 {
+        if r.threshold > 1 && specific {
             let burst = "\(count) calls in \(EventTime.describe(max(span, EventTime.second)))"
             history = history.isEmpty ? burst : history + "; " + burst
         }
@@ -47,9 +51,9 @@ extension Detector {
         }
         var events = [e.id]
         for h in st.hits.reversed() where h.id != e.id && events.count < Limits.alertEvidence { events.append(h.id) }
-        return Finding(kind: .rule, rule: r.id, principal: e.principal, source: e.source, time: e.time,
-                       score: score, severity: r.severity, attack: r.attack, title: r.title, reasons: reasons,
-                       events: events, eventsTotal: count)
+        return .fired(Finding(kind: .rule, rule: r.id, principal: e.principal, source: e.source, time: e.time,
+                              score: score, severity: r.severity, attack: r.attack, title: r.title, reasons: reasons,
+                              events: events, eventsTotal: count))
     }
 
     /// Builds an anomaly finding: reasons from the features that isolated the event.
@@ -82,8 +86,9 @@ extension Detector {
         if s.contains(.newNetwork) || s.contains(.newUserAgent) || s.contains(.dormancy) || s.contains(.hourRarity) {
             t.append("T1078.004")   // Valid Accounts: Cloud Accounts
         }
-        if s.contains(.distinctActions) || s.contains(.distinctResources) {
-            t.append(e.readOnly == true || e.operation.hasPrefix("List") || e.operation.hasPrefix("Describe") || e.operation.hasPrefix("Get") ? "T1580" : "T1098")
+        let isRead = e.readOnly ?? (e.operation.hasPrefix("List") || e.operation.hasPrefix("Describe") || e.operation.hasPrefix("Get"))
+        if (s.contains(.distinctActions) || s.contains(.distinctResources)) && isRead {
+            t.append("T1580")   // Cloud Infrastructure Discovery
         }
         if s.contains(.bytesOut) { t.append("T1530") }   // Data from Cloud Storage
         if s.contains(.errorRatio) { t.append("T1580") }

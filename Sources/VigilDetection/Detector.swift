@@ -6,10 +6,14 @@ public struct Detection: Sendable {
     public var alerts: [Alert] = []
     /// The event scored at or above the anomaly threshold (its lesson should be held).
     public var anomalous = false
-    /// A rule matched the event (even if it joined an existing finding).
+    /// A rule finding covers the event: it raised one, or joined one already open. (A match that only
+    /// counts towards a burst threshold does not count.)
     public var ruleMatched = false
     /// A high or critical finding was raised or joined: the principal's held lessons are suspect.
     public var severe = false
+    /// The principal has an open anomaly finding (within the cooldown of its last anomalous event):
+    /// what it does now should not be learned yet, even when this event alone looks ordinary.
+    public var suspect = false
 }
 
 /// Counts of what the detector did, for `--stats`.
@@ -62,9 +66,16 @@ public struct Detector {
             guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
             if !r.principalTypes.isEmpty && !r.principalTypes.contains(e.principalType) { continue }
             if let c = r.condition, !c.holds(&view) { continue }
+            switch ruleHit(i, r, e, fv, score) {
+            case .counted:
+                continue
+            case .joined:
+                break
+            case .fired(let f):
+                out.alerts.append(assign(f))
+            }
             out.ruleMatched = true
             if r.severity >= .high { out.severe = true }
-            if let f = ruleHit(i, r, e, fv, score) { out.alerts.append(assign(f)) }
         }
         let threshold = config.threshold(learned: fv.context.learnedEvents)
         if score >= config.anomalyThreshold { out.anomalous = true }
@@ -81,6 +92,7 @@ public struct Detector {
                 out.alerts.append(assign(f))
             }
         }
+        if let last = anomalyOpen[e.principal], e.time >= last, e.time - last <= config.anomalyCooldown { out.suspect = true }
         sincePrune += 1
         if sincePrune >= 4096 || bursts.count + anomalyOpen.count + incidents.count > config.maxTracked { prune() }
         return out
@@ -109,6 +121,16 @@ public struct Detector {
         incidents = incidents.filter { $0.value.last >= horizon }
         counters.pruned += before - (bursts.count + anomalyOpen.count + incidents.count)
     }
+}
+
+/// What a rule match amounted to.
+enum RuleHit {
+    /// Counted towards the rule's threshold, no finding yet.
+    case counted
+    /// Joined the finding this rule already raised for the principal.
+    case joined
+    /// Raised a new finding.
+    case fired(Finding)
 }
 
 struct BurstKey: Hashable, Sendable {

@@ -141,7 +141,9 @@ public final class Engine {
             let d = detector.process(e, features: fv, score: score, attribution: attribution) {
                 self.baseline.windowEventIDs(principal)
             }
-            held = d.anomalous || (d.ruleMatched && d.severe)
+            // Poisoning resistance: anomalous events, events a rule finding covers, and whatever a
+            // principal does while its anomaly finding is open wait out the hold period.
+            held = d.anomalous || d.ruleMatched || d.suspect
             if d.severe { baseline.markIncident(principal: e.principal, at: e.time) }
             for a in d.alerts {
                 stats.alerts += 1

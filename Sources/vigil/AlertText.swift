@@ -6,7 +6,7 @@ enum AlertText {
         let f = a.finding
         var s = "[\(f.severity.name.uppercased())] \(EventTime.format(f.time))  \(f.title)\n"
         s += "  principal: \(f.principal)\n"
-        s += "  \(f.kind.rawValue)\(f.rule.map { " rule \($0)" } ?? "")  score \(JSONText.fixed(f.score, digits: 4))"
+        s += "  \(f.rule.map { "rule \($0)" } ?? f.kind.rawValue)  score \(JSONText.fixed(f.score, digits: 4))"
         if !f.attack.isEmpty { s += "  ATT&CK \(f.attack.joined(separator: ", "))" }
         s += "  incident \(a.incident.prefix(12))  alert \(a.id.prefix(12))\n"
         for r in f.reasons { s += "  - \(r.text)\n" }

@@ -65,3 +65,25 @@ import VigilCore
 }
 
 import Foundation
+
+@Suite struct RedactionTests {
+    @Test func secrets_replacesValuesOfSecretKeys() {
+        let text = #"{"credentials":{"sessionToken":"IQoJb3JpZ2luX2VjEXAMPLE","SecretAccessKey" : "wJalrXUtnFEMI/K7MDENG"},"password":"hunter2","user":"bob"}"#
+        let out = Redaction.secrets(in: text)
+        #expect(!out.contains("IQoJb3JpZ2luX2VjEXAMPLE"))
+        #expect(!out.contains("wJalrXUtnFEMI"))
+        #expect(!out.contains("hunter2"))
+        #expect(out.contains("\"user\":\"bob\""))
+    }
+
+    @Test func secrets_redactsAValueCutShortByTheExcerpt() {
+        #expect(Redaction.secrets(in: #"{"sessionToken":"IQoJb3JpZ2lu"#) == #"{"sessionToken":"[REDACTED]"#)
+    }
+
+    @Test func deadLetter_excerptIsRedacted() {
+        let d = DeadLetter(reason: "not-json", position: SourcePosition(input: "x", offset: 0, line: 1),
+                           excerpt: #"{"password":"p4ss""#, length: 17)
+        #expect(d.jsonLine().contains("[REDACTED]"))
+        #expect(!d.jsonLine().contains("p4ss"))
+    }
+}

@@ -47,6 +47,16 @@ func quietFeatures() -> FeatureVector {
         #expect(d.counters.joined >= 15)
     }
 
+    @Test func process_burstRuleBelowThreshold_neitherCoversNorMarksTheEvent() throws {
+        // A workload reading its one secret now and then must keep learning normally.
+        var d = try detector()
+        let out = d.process(ruleEvent("secretsmanager:GetSecretValue"), features: quietFeatures(), score: 0.3,
+                            attribution: [], windowIDs: { [] })
+        #expect(out.alerts.isEmpty)
+        #expect(!out.ruleMatched)
+        #expect(!out.severe)
+    }
+
     @Test func process_burstRule_doesNotFireWhenCallsAreSpreadOut() throws {
         var d = try detector()
         for i in 0..<30 {

@@ -36,6 +36,9 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Directory to write into (created if missing).", valueName: "dir"))
     var out: String
 
+    @Option(help: ArgumentHelp("Write counters (events, principals, scenarios, attack_events, seconds) as JSON to this file.", valueName: "path"))
+    var stats: String?
+
     @Flag(help: "Print nothing on stderr but errors.")
     var quiet = false
 
@@ -47,6 +50,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
+        let started = Date()
         var sim = Simulator(config: SimulationConfig(days: days, principals: principals, seed: seed))
         let output = sim.run()
         do {
@@ -60,6 +64,10 @@ struct Simulate: ParsableCommand {
         try SnapshotFile.write(Array(text.utf8), to: out + "/cloudtrail.jsonl.zst", level: 19)
         guard FileManager.default.createFile(atPath: out + "/labels.csv", contents: Data(output.labelsCSV.utf8)) else {
             throw Failure.usage("cannot write \(out)/labels.csv")
+        }
+        if let p = stats {
+            let line = "{\"events\":\(output.lines.count),\"principals\":\(output.principals),\"scenarios\":\(output.scenarios.count),\"attack_events\":\(output.attackEvents),\"seconds\":\(JSONText.fixed(Date().timeIntervalSince(started), digits: 3))}\n"
+            guard FileManager.default.createFile(atPath: p, contents: Data(line.utf8)) else { throw Failure.usage("cannot write \(p)") }
         }
         if !quiet {
             FileHandle.standardError.write(Data("vigil: \(output.lines.count) events, \(output.principals) principals, \(output.scenarios.count) attack scenarios (\(output.attackEvents) attack events) in \(out)\n".utf8))

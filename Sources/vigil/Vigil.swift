@@ -10,18 +10,14 @@ struct Vigil: ParsableCommand {
         commandName: "vigil",
         abstract: "Real-time access-anomaly detection for cloud audit logs.",
         discussion: """
-        Vigil learns how each principal (IAM user, role, access key) normally behaves, in event time,
-        and raises explained alerts (JSON lines, schema vigil.alert/1) when one starts behaving unlike
-        itself, or performs a curated high-risk action (logging stopped, keys created for others,
-        snapshots shared out, ...).
+        Vigil learns how each principal (IAM user, role, access key) normally behaves, in event time, and raises explained alerts (JSON lines, schema vigil.alert/1) when one starts behaving unlike itself, or performs a curated high-risk action (logging stopped, keys created for others, snapshots shared out, ...).
 
         Quick start:
           vigil simulate --out SampleLogs/demo            # a realistic organisation with attacks
           vigil replay --output text SampleLogs/demo      # explained alerts
           vigil eval --labels SampleLogs/demo/labels.csv SampleLogs/demo
 
-        Exit codes: 0 success (alerts or not), 2 usage or configuration error, 3 unreadable input,
-        4 state error.
+        Exit codes: 0 success (alerts or not), 2 usage or configuration error, 3 unreadable input, 4 state error.
         """,
         subcommands: [Replay.self, Train.self, Eval.self, Simulate.self]
     )

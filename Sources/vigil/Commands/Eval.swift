@@ -7,11 +7,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure detection against labels: recall by scenario and false incidents.",
         discussion: """
-        Labels are CSV with header eventID,label,scenario (label attack or benign; unlisted events are
-        benign). A scenario is detected when one of its attack events is among some alert's evidence;
-        an incident whose alerts' evidence holds no attack event is a false incident;
-        false_incidents_per_1000 = 1000 × false incidents / benign events. The JSON summary goes to
-        stdout; alerts only with --alerts.
+        Labels are CSV with header eventID,label,scenario (label attack or benign; unlisted events are benign). A scenario is detected when one of its attack events is among some alert's evidence; an incident whose alerts' evidence holds no attack event is a false incident; false_incidents_per_1000 = 1000 × false incidents / benign events. The JSON summary goes to stdout; alerts only with --alerts.
 
         Example:
           vigil eval --labels SampleLogs/labels.csv SampleLogs/cloudtrail.jsonl.zst

@@ -6,9 +6,7 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay log files, directories or stdin and emit alerts.",
         discussion: """
-        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in
-        their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic
-        bytes. CloudTrail may be JSON lines or delivery files {"Records":[...]}, pretty-printed or not.
+        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic bytes. CloudTrail may be JSON lines or delivery files {"Records":[...]}, pretty-printed or not.
 
         Examples:
           vigil replay SampleLogs/cloudtrail.jsonl.zst

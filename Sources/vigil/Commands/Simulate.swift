@@ -9,12 +9,7 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate realistic CloudTrail for a simulated organisation, with labelled attacks.",
         discussion: """
-        Writes DIR/cloudtrail.jsonl.zst (time-ordered CloudTrail JSON lines) and DIR/labels.csv
-        (eventID,label,scenario). People keep office hours in their time zones; CI and service roles
-        run around the clock; a few users are dormant. Eleven attack scenarios (stolen key, enumeration,
-        S3 mass download, logging disabled, backdoor user/role/Lambda, snapshot sharing, secrets dump,
-        password-data harvest, dormant-account revival) are interleaved with benign surprises (a new
-        hire, a CI release burst, a traveller, a key rotation). Same seed, same bytes.
+        Writes DIR/cloudtrail.jsonl.zst (time-ordered CloudTrail JSON lines) and DIR/labels.csv (eventID,label,scenario). People keep office hours in their time zones; CI and service roles run around the clock; a few users are dormant. Eleven attack scenarios (stolen key, enumeration, S3 mass download, logging disabled, backdoor user/role/Lambda, snapshot sharing, secrets dump, password-data harvest, dormant-account revival) are interleaved with benign surprises (a new hire, a CI release burst, a traveller, a key rotation). Same seed, same bytes.
 
         Example:
           vigil simulate --days 7 --principals 150 --seed 42 --out SampleLogs

@@ -7,8 +7,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Warm baselines and the model from history and write a zstd snapshot.",
         discussion: """
-        No alerts are produced while training. 'vigil replay --model MODEL' then starts warm and keeps
-        learning. With --model, training continues from an earlier snapshot.
+        No alerts are produced while training. 'vigil replay --model MODEL' then starts warm and keeps learning. With --model, training continues from an earlier snapshot.
 
         Example:
           vigil train --out Models/org.vigil.zst archive/2024-04/

@@ -6,7 +6,7 @@ BIN         := .build/release/vigil
 SAMPLE      := SampleLogs/cloudtrail.jsonl.zst
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli demo bench sample deps clean help rebuild
+.PHONY: all build test unit cli demo bench bench-core sample deps clean help rebuild
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make test    unit and integration tests (Swift Testing + CLI checks)"
 	@echo "make build   build the vigil binary ($(BIN))"
 	@echo "make bench   throughput benchmark against reference runs (see BENCHMARKS.md)"
+	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
 	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
 
 # System libraries: libzstd and zlib headers (Debian: libzstd-dev, zlib1g-dev).
@@ -49,6 +50,10 @@ demo: build
 
 bench: build
 	bash Benchmarks/bench.sh $(BIN)
+
+# The isolation core alone vs River HalfSpaceTrees and a random cut forest on the outlier sets.
+bench-core: build
+	bash Benchmarks/bench_core.sh $(BIN)
 
 sample: build
 	$(BIN) simulate --days 7 --principals 150 --seed 42 --out SampleLogs

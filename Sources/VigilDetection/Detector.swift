@@ -98,6 +98,11 @@ public struct Detector {
         return out
     }
 
+    /// Raises a finding made outside the detector (model drift), through the same incident grouping.
+    public mutating func raise(_ f: Finding) -> Alert {
+        assign(f)
+    }
+
     /// Gives a finding its incident: the open incident of its principal if recent enough.
     mutating func assign(_ f: Finding) -> Alert {
         if var inc = incidents[f.principal], f.time - inc.last <= config.incidentGap {

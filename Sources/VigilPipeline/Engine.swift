@@ -21,6 +21,7 @@ public final class Engine {
     public private(set) var stats = RunStats()
     var baseline: Baseline
     var forest: IsolationForest
+    var drift: DriftMonitor
     var detector: Detector
     var parser: CloudTrailParser
     var deduper: Deduper
@@ -44,9 +45,11 @@ public final class Engine {
             guard forest.dimensions == Feature.count else { throw ConfigError.invalid("model has \(forest.dimensions) features, this Vigil uses \(Feature.count)") }
             eventsLearned = s.eventsLearned
             newest = s.newestEvent
+            drift = s.drift ?? DriftMonitor(dims: Feature.count, window: cfg.driftWindow, threshold: cfg.driftThreshold)
         } else {
             baseline = Baseline(config: cfg.baseline)
             forest = IsolationForest(dimensions: Feature.count, config: cfg.isolation)
+            drift = DriftMonitor(dims: Feature.count, window: cfg.driftWindow, threshold: cfg.driftThreshold)
         }
         detector = Detector(config: cfg.detector, rules: rules)
         parser = CloudTrailParser(detailActions: rules.detailActions)
@@ -55,8 +58,8 @@ public final class Engine {
 
     /// The learned state, for `vigil train` and state directories.
     public func snapshot() -> ModelSnapshot {
-        ModelSnapshot(config: config, baseline: baseline.snapshot(), forest: forest, eventsLearned: eventsLearned,
-                      newestEvent: newest)
+        ModelSnapshot(config: config, baseline: baseline.snapshot(), forest: forest, drift: drift,
+                      eventsLearned: eventsLearned, newestEvent: newest)
     }
 
     /// Replays `inputs` in order. Unreadable inputs throw (`SourceError`); damaged compressed data
@@ -158,6 +161,30 @@ public final class Engine {
             forest.learn(fv.values)
             eventsLearned += 1
         }
+        // Drift watches every event's features, held or not: it is about what the stream looks like
+        // now against what it looked like, not about what was learned.
+        let drifted = drift.observe(fv.values)
+        if !drifted.isEmpty {
+            stats.driftFindings += 1
+            if detecting {
+                let a = detector.raise(driftFinding(drifted, at: e))
+                stats.alerts += 1
+                try emit(a)
+            }
+        }
+    }
+
+    /// An info finding naming the features whose distribution moved (Kolmogorov–Smirnov).
+    func driftFinding(_ drifted: [(feature: Int, statistic: Double)], at e: AccessEvent) -> Finding {
+        let reasons = drifted.map { d -> Reason in
+            let name = Feature(rawValue: d.feature)?.name ?? "f\(d.feature)"
+            return Reason(feature: name, value: (d.statistic * 1000).rounded() / 1000, baseline: config.driftThreshold,
+                          text: "\(name) has shifted: KS statistic \(JSONText.fixed(d.statistic, digits: 2)) between the reference window and the last \(drift.window) events")
+        }
+        return Finding(kind: .rule, rule: "feature-drift", principal: "vigil:model", source: e.source, time: e.time,
+                       score: drifted.map(\.statistic).max() ?? 0, severity: .info, attack: [],
+                       title: "Behaviour features drifted: " + reasons.map(\.feature).joined(separator: ", "),
+                       reasons: reasons, events: [e.id], eventsTotal: 1)
     }
 
     func bad(_ d: DeadLetter, _ sink: (DeadLetter) throws -> Void) throws {
@@ -173,6 +200,7 @@ public final class Engine {
         stats.heldFolded = baseline.counters.heldFolded
         stats.heldRejected = baseline.counters.heldRejected
         stats.dedupeEvicted = deduper.evicted
+        stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }
 
     static func monotonicSeconds() -> Double {

@@ -16,11 +16,15 @@ public struct EngineConfig: Codable, Sendable {
     public var dedupeWindow: Int64 = EventTime.hour
     /// Cap on remembered event IDs (overflow: the oldest are forgotten, counted).
     public var dedupeCap = 1_000_000
+    /// Events per drift window: features are compared, reference against live, every this many events.
+    public var driftWindow = 8192
+    /// Kolmogorov–Smirnov statistic at which a feature's distribution counts as drifted (info finding).
+    public var driftThreshold = 0.3
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case baseline, isolation, detector, maxRecordBytes, lateness, dedupeWindow, dedupeCap
+        case baseline, isolation, detector, maxRecordBytes, lateness, dedupeWindow, dedupeCap, driftWindow, driftThreshold
     }
 
     public init(from decoder: Decoder) throws {
@@ -33,8 +37,11 @@ public struct EngineConfig: Codable, Sendable {
         lateness = try c.decodeIfPresent(Int64.self, forKey: .lateness) ?? d.lateness
         dedupeWindow = try c.decodeIfPresent(Int64.self, forKey: .dedupeWindow) ?? d.dedupeWindow
         dedupeCap = try c.decodeIfPresent(Int.self, forKey: .dedupeCap) ?? d.dedupeCap
+        driftWindow = try c.decodeIfPresent(Int.self, forKey: .driftWindow) ?? d.driftWindow
+        driftThreshold = try c.decodeIfPresent(Double.self, forKey: .driftThreshold) ?? d.driftThreshold
         try UnknownKeys.reject(decoder, known: CodingKeys.self)
-        guard maxRecordBytes >= 1024, lateness >= 0, dedupeWindow >= 0, dedupeCap > 0 else {
+        guard maxRecordBytes >= 1024, lateness >= 0, dedupeWindow >= 0, dedupeCap > 0, driftWindow >= 16,
+              driftThreshold > 0, driftThreshold <= 1 else {
             throw ConfigError.invalid("engine limits out of range")
         }
     }
@@ -47,6 +54,8 @@ public struct ModelSnapshot: Codable, Sendable {
     public var config: EngineConfig
     public var baseline: BaselineSnapshot
     public var forest: IsolationForest
+    /// Drift windows (absent in snapshots written before drift existed).
+    public var drift: DriftMonitor?
     public var eventsLearned: Int
     public var newestEvent: Int64
 }

@@ -1,7 +1,7 @@
 import VigilCore
 
 /// Counters of one run, written by `--stats` (keys in the Contract's order, then extras).
-public struct RunStats: Sendable, Equatable {
+public struct RunStats: Sendable {
     public var records = 0
     public var events = 0
     public var duplicates = 0
@@ -18,6 +18,10 @@ public struct RunStats: Sendable, Equatable {
     public var heldFolded = 0
     public var heldRejected = 0
     public var dedupeEvicted = 0
+    /// Info findings raised because feature distributions drifted.
+    public var driftFindings = 0
+    /// Latest Kolmogorov–Smirnov statistic per feature (reference vs live window).
+    public var driftKS: [(String, Double)] = []
 
     public init() {}
 
@@ -27,7 +31,9 @@ public struct RunStats: Sendable, Equatable {
         o += ",\"seconds\":" + JSONText.fixed(seconds, digits: 3)
         o += ",\"events_per_s\":\(seconds > 0 ? Int(Double(events) / seconds) : 0),\"bytes\":\(bytes),\"inputs\":\(inputs)"
         o += ",\"principals\":\(principals),\"held\":\(held),\"held_folded\":\(heldFolded),\"held_rejected\":\(heldRejected)"
-        o += ",\"dedupe_evicted\":\(dedupeEvicted),\"dead_letter_reasons\":{"
+        o += ",\"dedupe_evicted\":\(dedupeEvicted),\"drift_findings\":\(driftFindings),\"drift_ks\":{"
+        o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
+        o += "},\"dead_letter_reasons\":{"
         for (i, (k, v)) in deadLetterReasons.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { o += "," }
             JSONText.appendString(k, to: &o)

@@ -19,14 +19,13 @@ public struct ForestStorage: Codable, Sendable {
     /// zero-width boxes at 0 and the query is padded with 0, so they never count.
     let stride: Int
     let capacity: Int
-    var feature: [Int16]
-    var split: [Double]
-    var left: [Int32]
-    var right: [Int32]
-    var size: [Int32]
-    /// Per node, `dims` minima then `dims` maxima of its points (Float: half the memory traffic of
-    /// the hot loop; routing still compares full-precision values against `split`).
-    var box: [Float]
+    /// Words per node record.
+    let nodeWords: Int
+    /// Node records, one after another (all a walk needs from a node sits together in memory):
+    /// `stride` minima and `stride` maxima of the node's points (Float bits; half the memory traffic
+    /// of doubles), then the split value (Double, two words: routing compares full-precision
+    /// values), the feature (−1 for a leaf), the left and right child indices and the point count.
+    var nodes: [UInt32]
     /// Trees built so far (slots `0..<built` hold trees).
     var built = 0
 
@@ -34,14 +33,16 @@ public struct ForestStorage: Codable, Sendable {
         self.dims = dims
         stride = (dims + 7) / 8 * 8
         capacity = 2 * sampleSize - 1
-        let n = trees * capacity
-        feature = Array(repeating: -1, count: n)
-        split = Array(repeating: 0, count: n)
-        left = Array(repeating: -1, count: n)
-        right = Array(repeating: -1, count: n)
-        size = Array(repeating: 0, count: n)
-        box = Array(repeating: 0, count: n * 2 * stride)
+        nodeWords = 2 * stride + 6
+        nodes = Array(repeating: 0, count: trees * capacity * nodeWords)
     }
+
+    // Field offsets within a node record.
+    @inline(__always) var splitOffset: Int { 2 * stride }
+    @inline(__always) var featureOffset: Int { 2 * stride + 2 }
+    @inline(__always) var leftOffset: Int { 2 * stride + 3 }
+    @inline(__always) var rightOffset: Int { 2 * stride + 4 }
+    @inline(__always) var sizeOffset: Int { 2 * stride + 5 }
 
     /// Builds tree `slot` on `points` (row-major, `dims` columns). O(ψ · height · dims).
     mutating func build(slot: Int, points: [Double], count: Int, maxDepth: Int, rng: inout SplitMix64) {
@@ -53,48 +54,64 @@ public struct ForestStorage: Codable, Sendable {
 
     @discardableResult
     private mutating func grow(_ p: [Double], _ idx: inout [Int], _ a: Int, _ b: Int, depth: Int, maxDepth: Int,
-                               next: inout Int, rng: inout SplitMix64) -> Int32 {
+                               next: inout Int, rng: inout SplitMix64) -> Int {
         let node = next
         next += 1
-        feature[node] = -1; split[node] = 0; left[node] = -1; right[node] = -1; size[node] = Int32(b - a)
-        let bs = node * 2 * stride
-        for f in 0..<dims { box[bs + f] = .infinity; box[bs + stride + f] = -.infinity }
-        for f in dims..<stride { box[bs + f] = 0; box[bs + stride + f] = 0 }
+        let base = node * nodeWords
+        var lo = [Float](repeating: .infinity, count: stride)
+        var hi = [Float](repeating: -.infinity, count: stride)
+        for f in dims..<stride { lo[f] = 0; hi[f] = 0 }
         for k in a..<b {
             let row = idx[k] * dims
             for f in 0..<dims {
                 let v = Float(p[row + f])
-                if v < box[bs + f] { box[bs + f] = v }
-                if v > box[bs + stride + f] { box[bs + stride + f] = v }
+                if v < lo[f] { lo[f] = v }
+                if v > hi[f] { hi[f] = v }
             }
         }
-        if b - a <= 1 || depth >= maxDepth { return Int32(node) }
+        for f in 0..<stride {
+            nodes[base + f] = lo[f].bitPattern
+            nodes[base + stride + f] = hi[f].bitPattern
+        }
+        setLeaf(base, size: b - a)
+        if b - a <= 1 || depth >= maxDepth { return node }
         var varying: [Int] = []
-        for f in 0..<dims where box[bs + stride + f] > box[bs + f] { varying.append(f) }
-        if varying.isEmpty { return Int32(node) }
+        for f in 0..<dims where hi[f] > lo[f] { varying.append(f) }
+        if varying.isEmpty { return node }
         let f = varying[rng.below(varying.count)]
         // Cut within the exact (Double) range of the node's points in feature f.
-        var lo = Double.infinity, hi = -Double.infinity
+        var dlo = Double.infinity, dhi = -Double.infinity
         for k in a..<b {
             let v = p[idx[k] * dims + f]
-            if v < lo { lo = v }
-            if v > hi { hi = v }
+            if v < dlo { dlo = v }
+            if v > dhi { dhi = v }
         }
-        guard hi > lo else { return Int32(node) }
-        var cut = lo + (hi - lo) * rng.unit()
-        if cut <= lo { cut = hi }   // keep both sides non-empty
+        guard dhi > dlo else { return node }
+        var cut = dlo + (dhi - dlo) * rng.unit()
+        if cut <= dlo { cut = dhi }   // keep both sides non-empty
         var m = a
         for k in a..<b where p[idx[k] * dims + f] < cut {
             idx.swapAt(k, m)
             m += 1
         }
-        feature[node] = Int16(f)
-        split[node] = cut
+        let bits = cut.bitPattern
+        nodes[base + splitOffset] = UInt32(truncatingIfNeeded: bits)
+        nodes[base + splitOffset + 1] = UInt32(truncatingIfNeeded: bits >> 32)
+        nodes[base + featureOffset] = UInt32(bitPattern: Int32(f))
         let l = grow(p, &idx, a, m, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng)
         let r = grow(p, &idx, m, b, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng)
-        left[node] = l
-        right[node] = r
-        return Int32(node)
+        nodes[base + leftOffset] = UInt32(l)
+        nodes[base + rightOffset] = UInt32(r)
+        return node
+    }
+
+    private mutating func setLeaf(_ base: Int, size: Int) {
+        nodes[base + splitOffset] = 0
+        nodes[base + splitOffset + 1] = 0
+        nodes[base + featureOffset] = UInt32(bitPattern: -1)
+        nodes[base + leftOffset] = 0
+        nodes[base + rightOffset] = 0
+        nodes[base + sizeOffset] = UInt32(size)
     }
 
     /// Sum over all built trees of the expected path length of `x`. With `credit`, also adds each
@@ -105,22 +122,12 @@ public struct ForestStorage: Codable, Sendable {
         for f in 0..<dims { xf[f] = Float(x[f]) }
         return x.withUnsafeBufferPointer { xd in
             xf.withUnsafeBufferPointer { xs in
-                box.withUnsafeBufferPointer { bx in
-                    feature.withUnsafeBufferPointer { ft in
-                        split.withUnsafeBufferPointer { sp in
-                            left.withUnsafeBufferPointer { lf in
-                                right.withUnsafeBufferPointer { rt in
-                                    size.withUnsafeBufferPointer { sz in
-                                        var total = 0.0
-                                        for t in 0..<built {
-                                            total += walk(root: t * capacity, xd, xs, credit, bx, ft, sp, lf, rt, sz)
-                                        }
-                                        return total
-                                    }
-                                }
-                            }
-                        }
+                nodes.withUnsafeBytes { raw in
+                    var total = 0.0
+                    for t in 0..<built {
+                        total += walk(root: t * capacity, xd, xs, credit, raw.baseAddress!)
                     }
+                    return total
                 }
             }
         }
@@ -128,57 +135,60 @@ public struct ForestStorage: Codable, Sendable {
 
     @inline(__always)
     private func walk(root: Int, _ x: UnsafeBufferPointer<Double>, _ xf: UnsafeBufferPointer<Float>,
-                      _ credit: UnsafeMutableBufferPointer<Double>?, _ bx: UnsafeBufferPointer<Float>,
-                      _ ft: UnsafeBufferPointer<Int16>, _ sp: UnsafeBufferPointer<Double>,
-                      _ lf: UnsafeBufferPointer<Int32>, _ rt: UnsafeBufferPointer<Int32>,
-                      _ sz: UnsafeBufferPointer<Int32>) -> Double {
-        let dims = self.dims
+                      _ credit: UnsafeMutableBufferPointer<Double>?, _ raw: UnsafeRawPointer) -> Double {
         let lanes = stride / 8
+        let nodeBytes = nodeWords &* 4
+        let zero = SIMD8<Float>(repeating: 0)
+        let one = SIMD8<Float>(repeating: 1)
+        let xv = UnsafeRawPointer(xf.baseAddress!)
         var n = root
         var depth = 0.0
         var reach = 1.0          // probability the walk is still going at this node
         var expected = 0.0
-        let xv = UnsafeRawPointer(xf.baseAddress!)
         while true {
-            let lo = bx.baseAddress! + n &* 2 &* stride
-            let hi = lo + stride
+            let node = raw + n &* nodeBytes
+            let hiStart = stride &* 4
             // Chance that a random cut here separates x from every point of the node: per feature
             // e / (r + e), averaged over the features with r + e > 0. Eight lanes at a time.
-            var pSum: Float = 0
-            var active = 0
+            var shareV = zero
+            var liveV = zero
             for k in 0..<lanes {
                 let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let l = UnsafeRawPointer(lo).loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let h = UnsafeRawPointer(hi).loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let zero = SIMD8<Float>(repeating: 0)
+                let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+                let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
                 let above = v - h, below = l - v
                 let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
                 let denom = (h - l) + e
-                let live = denom .> zero
-                let share = (e / denom).replacing(with: 0, where: e .== zero)
-                pSum += share.sum()
-                for i in 0..<8 where live[i] { active &+= 1 }
+                shareV += (e / denom).replacing(with: zero, where: e .== zero)
+                liveV += zero.replacing(with: one, where: denom .> zero)
             }
+            let pSum = shareV.sum()
+            let size = Double(node.loadUnaligned(fromByteOffset: sizeOffset &* 4, as: UInt32.self))
             if pSum > 0 {
-                let pOut = Double(pSum) / Double(active)
+                let active = Double(liveV.sum())
+                let pOut = Double(pSum) / active
                 expected += reach * pOut * (depth + 1)
                 if let credit {
-                    let bits = IsolationMath.log2p1(Double(sz[n]))
+                    let bits = IsolationMath.log2p1(size)
+                    let lo = node.assumingMemoryBound(to: Float.self)
+                    let hi = lo + stride
                     for f in 0..<dims {
                         let v = xf[f], l = lo[f], h = hi[f]
                         let share = v > h ? (v - h) / (v - l) : (v < l ? (l - v) / (h - v) : 0)
-                        if share > 0 { credit[f] += reach * Double(share) / Double(active) * bits }
+                        if share > 0 { credit[f] += reach * Double(share) / active * bits }
                     }
                 }
                 reach *= 1 - pOut
             }
-            let f = Int(ft[n])
+            let f = Int(node.loadUnaligned(fromByteOffset: featureOffset &* 4, as: Int32.self))
             if f < 0 {
-                return expected + reach * (depth + IsolationMath.c(Double(sz[n])))
+                return expected + reach * (depth + IsolationMath.c(size))
             }
-            let next = Int(x[f] < sp[n] ? lf[n] : rt[n])
+            let split = node.loadUnaligned(fromByteOffset: splitOffset &* 4, as: Double.self)
+            let next = Int(node.loadUnaligned(fromByteOffset: (x[f] < split ? leftOffset : rightOffset) &* 4, as: UInt32.self))
             if let credit {
-                credit[f] += reach * (IsolationMath.log2p1(Double(sz[n])) - IsolationMath.log2p1(Double(sz[next])))
+                let childSize = Double((raw + next &* nodeBytes).loadUnaligned(fromByteOffset: sizeOffset &* 4, as: UInt32.self))
+                credit[f] += reach * (IsolationMath.log2p1(size) - IsolationMath.log2p1(childSize))
             }
             n = next
             depth += 1

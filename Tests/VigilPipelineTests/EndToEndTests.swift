@@ -79,3 +79,27 @@ enum SmallOrg {
         #expect(stats.events == 2 && stats.late == 0)
     }
 }
+
+@Suite struct DriftTests {
+    /// A stream whose behaviour changes wholesale (every principal starts moving gigabytes) raises
+    /// one info finding naming the drifted feature, and reports the statistic in stats.
+    @Test func engine_whenFeatureDistributionShifts_raisesInfoDriftFinding() throws {
+        var lines: [String] = []
+        let t0 = EventTime.parse("2026-11-02T00:00:00Z")!
+        for i in 0..<6000 {
+            let t = EventTime.format(t0 + Int64(i) * 10_000)
+            let bytes = i < 3000 ? 1_000 : 900_000_000
+            lines.append(#"{"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u\#(i % 5)"},"eventTime":"\#(t)","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15","additionalEventData":{"bytesTransferredOut":\#(bytes)},"eventID":"d\#(i)"}"#)
+        }
+        let path = write(Array(lines.joined(separator: "\n").utf8), "shift.jsonl", in: TestSupport.tempDir())
+        var config = EngineConfig()
+        config.driftWindow = 512
+        let (alerts, _, stats, _) = try runEngine([.file(path)], config: config)
+        let drift = alerts.filter { $0.finding.rule == "feature-drift" }
+        #expect(!drift.isEmpty)
+        #expect(drift.allSatisfy { $0.finding.severity == .info && $0.finding.principal == "vigil:model" })
+        #expect(drift.first?.finding.reasons.contains { $0.feature == "bytes_out" } == true)
+        #expect(stats.driftFindings == drift.count)
+        #expect(stats.jsonLine().contains("\"drift_ks\":{\"rate_burst\":"))
+    }
+}

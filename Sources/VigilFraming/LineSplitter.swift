@@ -1,0 +1,63 @@
+import VigilCore
+
+/// Cuts a decoded byte stream into lines (without their `\n`, a trailing `\r` removed), for line
+/// formats such as CSV. Lines longer than `maxLineBytes` are reported as too long, not buffered.
+/// O(1) per byte; memory bounded by the cap.
+public struct LineSplitter {
+    public enum Piece {
+        case line(UnsafeRawBufferPointer, number: Int64)
+        case tooLong(length: Int, number: Int64)
+    }
+
+    public let maxLineBytes: Int
+    private var buf: [UInt8] = []
+    private var length = 0
+    private var number: Int64 = 1
+
+    public init(maxLineBytes: Int = Limits.defaultMaxRecordBytes) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Piece) -> Void) {
+        var start = 0
+        while start < chunk.count {
+            guard let nl = chunk[start...].firstIndex(of: 10) else {
+                keep(chunk, start, chunk.count)
+                return
+            }
+            if buf.isEmpty && length == 0 {
+                emitLine(UnsafeRawBufferPointer(rebasing: chunk[start..<nl]), emit)
+            } else {
+                keep(chunk, start, nl)
+                finishBuffered(emit)
+            }
+            number += 1
+            start = nl + 1
+        }
+    }
+
+    public mutating func finish(emit: (Piece) -> Void) {
+        if length > 0 { finishBuffered(emit) }
+    }
+
+    private mutating func keep(_ chunk: UnsafeRawBufferPointer, _ a: Int, _ b: Int) {
+        length += b - a
+        if length <= maxLineBytes { buf.append(contentsOf: chunk[a..<b]) }
+    }
+
+    private mutating func finishBuffered(_ emit: (Piece) -> Void) {
+        if length > maxLineBytes {
+            emit(.tooLong(length: length, number: number))
+        } else {
+            buf.withUnsafeBytes { emitLine($0, emit) }
+        }
+        buf.removeAll(keepingCapacity: true)
+        length = 0
+    }
+
+    private func emitLine(_ b: UnsafeRawBufferPointer, _ emit: (Piece) -> Void) {
+        if b.count > maxLineBytes { emit(.tooLong(length: b.count, number: number)); return }
+        let trimmed = b.last == 13 ? UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 1)]) : b
+        emit(.line(trimmed, number: number))
+    }
+}

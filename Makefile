@@ -4,9 +4,10 @@ SWIFT       ?= swift
 BUILD_FLAGS ?= -c release -Xswiftc -enable-testing
 BIN         := .build/release/vigil
 SAMPLE      := SampleLogs/cloudtrail.jsonl.zst
+FUZZ_SECONDS ?= 300
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli demo bench bench-core sample deps clean help rebuild
+.PHONY: all build test unit cli demo bench bench-core fuzz sample deps clean help rebuild
 
 all: build
 
@@ -16,6 +17,7 @@ help:
 	@echo "make build   build the vigil binary ($(BIN))"
 	@echo "make bench   throughput benchmark against reference runs (see BENCHMARKS.md)"
 	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
+	@echo "make fuzz    libFuzzer harnesses, FUZZ_SECONDS each (default 300)"
 	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
 
 # System libraries: libzstd and zlib headers (Debian: libzstd-dev, zlib1g-dev).
@@ -50,6 +52,10 @@ demo: build
 
 bench: build
 	bash Benchmarks/bench.sh $(BIN)
+
+# libFuzzer harnesses for framing/decoding and the CloudTrail parser (FUZZ_SECONDS each, default 300).
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Benchmarks/fuzz.sh
 
 # The isolation core alone vs River HalfSpaceTrees and a random cut forest on the outlier sets.
 bench-core: build

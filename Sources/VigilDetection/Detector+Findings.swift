@@ -3,27 +3,36 @@ import VigilCore
 extension Detector {
     /// Records a rule match; raises a finding when the rule's threshold is reached and no finding
     /// of this rule is open for the principal.
-    mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double) -> RuleHit {
+    mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double,
+                          weight: Int = 1) -> RuleHit {
         let key = BurstKey(rule: i, principal: e.principal)
         var st = bursts[key] ?? BurstState()
-        while let h = st.hits.first, h.time < e.time - r.window { st.hits.removeFirst() }
+        while let h = st.hits.first, h.time < e.time - r.window {
+            st.hits.removeFirst()
+            st.total -= h.weight
+        }
         if st.hits.isEmpty {
             st.priorUse = fv.context.actionLastSeen
             st.firstWasNew = fv.context.actionLastSeen == nil
         }
-        st.hits.append((e.time, e.id))
-        if st.hits.count > max(r.threshold, Limits.alertEvidence) { st.hits.removeFirst() }
+        st.hits.append((e.time, e.id, weight))
+        st.total += weight
+        // Keep enough hits to reach the threshold and to fill the evidence list, no more.
+        while st.hits.count > Limits.alertEvidence, let first = st.hits.first, st.total - first.weight >= r.threshold {
+            st.hits.removeFirst()
+            st.total -= first.weight
+        }
         st.last = max(st.last, e.time)
         defer { bursts[key] = st }
         if e.time <= st.quietUntil {
             counters.joined += 1
             return .joined
         }
-        guard st.hits.count >= r.threshold else { return .counted }
+        guard st.total >= r.threshold else { return .counted }
         st.quietUntil = e.time + r.dedupe
         counters.ruleFindings += 1
 
-        let count = st.hits.count
+        let count = st.total
         let span = max(0, e.time - (st.hits.first?.time ?? e.time))
         var reasons = [Reason(feature: "rule:" + r.id, value: Double(count), baseline: 0,
                               text: fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window))]
@@ -53,7 +62,7 @@ extension Detector {
         for h in st.hits.reversed() where h.id != e.id && events.count < Limits.alertEvidence { events.append(h.id) }
         return .fired(Finding(kind: .rule, rule: r.id, principal: e.principal, source: e.source, time: e.time,
                               score: score, severity: r.severity, attack: r.attack, title: r.title, reasons: reasons,
-                              events: events, eventsTotal: count))
+                              events: events, eventsTotal: st.hits.count))
     }
 
     /// Builds an anomaly finding: reasons from the features that isolated the event.

@@ -66,7 +66,8 @@ public struct Detector {
             guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
             if !r.principalTypes.isEmpty && !r.principalTypes.contains(e.principalType) { continue }
             if let c = r.condition, !c.holds(&view) { continue }
-            switch ruleHit(i, r, e, fv, score) {
+            let weight = r.countField.map { max(1, view.values($0).count) } ?? 1
+            switch ruleHit(i, r, e, fv, score, weight: weight) {
             case .counted:
                 continue
             case .joined:
@@ -144,7 +145,9 @@ struct BurstKey: Hashable, Sendable {
 }
 
 struct BurstState: Sendable {
-    var hits: Deque<(time: Int64, id: String)> = []
+    var hits: Deque<(time: Int64, id: String, weight: Int)> = []
+    /// Sum of the hits' weights (the count compared with the threshold).
+    var total = 0
     /// When the principal last used the action before the first hit in the window (nil: never).
     var priorUse: Int64?
     var firstWasNew = false

@@ -17,6 +17,9 @@ public struct Rule: Decodable, Sendable {
     public var condition: Condition?
     /// Fire only when this many matching events fall within `window`.
     public var threshold: Int
+    /// When set, a match counts as the number of values at this record path (at least 1): one
+    /// `GetParameters` naming 10 parameters counts 10 towards the threshold.
+    public var countField: String?
     public var window: Int64
     /// After firing, further matches by the same principal within this span join the finding.
     public var dedupe: Int64
@@ -25,7 +28,7 @@ public struct Rule: Decodable, Sendable {
     public var text: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, title, severity, attack, actions, principalTypes, outcome, `where`, threshold, window, dedupe, text
+        case id, title, severity, attack, actions, principalTypes, outcome, `where`, threshold, countField, window, dedupe, text
     }
 
     public init(from decoder: Decoder) throws {
@@ -41,6 +44,7 @@ public struct Rule: Decodable, Sendable {
         outcome = try c.decodeIfPresent(String.self, forKey: .outcome) ?? "success"
         condition = try c.decodeIfPresent(Condition.self, forKey: .where)
         threshold = try c.decodeIfPresent(Int.self, forKey: .threshold) ?? 1
+        countField = try c.decodeIfPresent(String.self, forKey: .countField)
         let w = try c.decodeIfPresent(String.self, forKey: .window) ?? "10m"
         let d = try c.decodeIfPresent(String.self, forKey: .dedupe) ?? "60m"
         guard let wv = EventTime.parseDuration(w), let dv = EventTime.parseDuration(d) else {
@@ -56,7 +60,7 @@ public struct Rule: Decodable, Sendable {
     public func validate() throws {
         guard ["success", "failure", "any"].contains(outcome) else { throw ConfigError.invalid("rule \(id): outcome must be success|failure|any") }
         guard threshold >= 1, threshold <= 100_000 else { throw ConfigError.invalid("rule \(id): threshold must be 1…100000") }
-        if condition?.needsRecord == true, actions.isEmpty || actions.contains(where: { $0.hasSuffix("*") }) {
+        if condition?.needsRecord == true || (countField.map { !$0.hasPrefix("$") } ?? false), actions.isEmpty || actions.contains(where: { $0.hasSuffix("*") }) {
             throw ConfigError.invalid("rule \(id): conditions on record fields need exact action names")
         }
         for a in attack where !(a.hasPrefix("T") && a.dropFirst().allSatisfy { $0.isNumber || $0 == "." }) {
@@ -112,7 +116,7 @@ public struct RuleSet: Sendable {
     /// Actions whose raw record some rule inspects: the parser keeps those bytes.
     public var detailActions: Set<String> {
         var s = Set<String>()
-        for r in rules where r.condition?.needsRecord == true { s.formUnion(r.actions) }
+        for r in rules where r.condition?.needsRecord == true || r.countField != nil { s.formUnion(r.actions) }
         return s
     }
 }

@@ -105,3 +105,18 @@ func quietFeatures() -> FeatureVector {
         #expect(cfg.threshold(learned: 10_000) == cfg.anomalyThreshold)
     }
 }
+
+@Suite struct WeightedBurstTests {
+    @Test func countField_countsEveryNamedItemTowardsTheThreshold() throws {
+        var d = try detector()
+        let names = (0..<10).map { "\"/prod/p\($0)\"" }.joined(separator: ",")
+        let raw = #"{"requestParameters":{"names":["# + names + #"],"withDecryption":true}}"#
+        var fired: [Int] = []
+        for i in 0..<3 {
+            let e = ruleEvent("ssm:GetParameters", raw: raw, time: 1_700_000_000_000 + Int64(i) * 1000, id: "s\(i)")
+            let out = d.process(e, features: quietFeatures(), score: 0.3, attribution: [], windowIDs: { [] })
+            if out.alerts.contains(where: { $0.finding.rule == "ssm-parameter-mass-decrypt" }) { fired.append(i) }
+        }
+        #expect(fired == [1])   // 10 + 10 parameters reach the threshold of 20 on the second call
+    }
+}

@@ -38,6 +38,11 @@ import VigilTestSupport
         "AWS.Root.Activity": ["root-activity"],
         "AWS.IAM.BackdoorRole": ["role-trust-opened"],
         "AWS.Potential.Backdoor.Lambda": ["lambda-permission-added"],
+        "AWS.CloudTrail.DNSLogsDeleted": ["dns-query-logs-deleted"],
+        "AWS.CloudTrail.NetworkACLPermissiveEntry": ["network-open-to-world"],
+        "AWS.EC2.Startup.Script.Change": ["ec2-user-data-modified"],
+        "AWS.EC2.DownloadInstanceUserData": ["ec2-user-data-download-burst"],
+        "AWS.S3.DeleteObject": ["s3-mass-deletion"],
     ]
 
     /// Replays a record `times` times (distinct event IDs) and returns the rules that fired.

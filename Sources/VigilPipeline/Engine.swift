@@ -29,6 +29,9 @@ public final class Engine {
     var eventsLearned = 0
     /// When false (train), no alerts are produced; the model only learns.
     public var detecting = true
+    /// Reading threads: 1 reads and detects on the caller's thread; 2 or more read ahead on a second
+    /// thread (detection itself is sequential, which is what keeps it deterministic).
+    public var threads = 1
     /// Called with each event that is processed (not duplicates or dead letters); used by `eval`.
     public var onEvent: ((AccessEvent) -> Void)?
 
@@ -63,66 +66,48 @@ public final class Engine {
     }
 
     /// Replays `inputs` in order. Unreadable inputs throw (`SourceError`); damaged compressed data
-    /// and bad records are dead-lettered and the run goes on.
+    /// and bad records are dead-lettered and the run goes on. With `threads` ≥ 2, reading (decode,
+    /// frame, parse) runs on its own thread ahead of detection; the results are identical.
     public func run(_ inputs: [Input], emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
         let start = Self.monotonicSeconds()
         defer { stats.seconds += Self.monotonicSeconds() - start }
-        for input in inputs {
-            try replay(input, emit: emit, deadLetter: deadLetter)
+        let reader = RecordReader(parser: parser, maxRecordBytes: config.maxRecordBytes)
+        if threads >= 2 && !inputs.isEmpty {
+            let ahead = ReadAhead()
+            ahead.start(reader, inputs)
+            do {
+                while let batch = try ahead.next() {
+                    for item in batch { try consume(item, emit: emit, deadLetter: deadLetter) }
+                }
+            } catch {
+                ahead.cancel()
+                finishStats()
+                throw error
+            }
+        } else {
+            for input in inputs {
+                try reader.read(input) { try consume($0, emit: emit, deadLetter: deadLetter) }
+            }
         }
         finishStats()
     }
 
-    func replay(_ input: Input, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
-        stats.inputs += 1
-        let decoder = StreamDecoder()
-        var framer = JSONFramer(maxRecordBytes: config.maxRecordBytes)
-        let name = input.name
-        var failed: FramingError?
-        var pending: Error?
-        var decodedBytes: Int64 = 0
-        func onFrame(_ frame: Frame) {
-            guard pending == nil else { return }
-            do { try handle(frame, input: name, emit: emit, deadLetter: deadLetter) } catch { pending = error }
-        }
-        try ChunkReader.read(input) { chunk, final in
-            stats.bytes += Int64(chunk.count)
-            if failed != nil { return }
-            do {
-                try decoder.decode(chunk, final: final) { out in
-                    decodedBytes += Int64(out.count)
-                    framer.push(out, emit: onFrame)
-                }
-            } catch let e as FramingError {
-                failed = e
+    /// The detecting half: one item from the reader.
+    func consume(_ item: ReadItem, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+        switch item {
+        case .inputDone(let bytes):
+            stats.inputs += 1
+            stats.bytes += bytes
+        case .dead(let d, let isRecord):
+            if isRecord { stats.records += 1 }
+            try bad(d, deadLetter)
+        case .event(let e):
+            stats.records += 1
+            if deduper.isDuplicate(e.id, at: e.time) {
+                stats.duplicates += 1
+                return
             }
-            if final || failed != nil { framer.finish(emit: onFrame) }
-            if let p = pending { throw p }
-        }
-        if let f = failed {
-            try bad(DeadLetter(reason: f.reason, position: SourcePosition(input: name, offset: decodedBytes, line: 0),
-                               excerpt: f.detail, length: 0), deadLetter)
-        }
-    }
-
-    func handle(_ frame: Frame, input: String, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
-        stats.records += 1
-        switch frame {
-        case let .bad(reason, excerpt, length, offset, line):
-            try bad(DeadLetter(reason: reason, position: SourcePosition(input: input, offset: offset, line: line),
-                               excerpt: String(decoding: excerpt, as: UTF8.self), length: length), deadLetter)
-        case let .record(bytes, offset, line):
-            let pos = SourcePosition(input: input, offset: offset, line: line)
-            switch parser.parse(bytes, position: pos) {
-            case .bad(let reason):
-                try bad(DeadLetter(reason: reason, position: pos, bytes: bytes), deadLetter)
-            case .event(let e):
-                if deduper.isDuplicate(e.id, at: e.time) {
-                    stats.duplicates += 1
-                    return
-                }
-                try process(e, emit: emit)
-            }
+            try process(e, emit: emit)
         }
     }
 

@@ -27,10 +27,14 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seed of the isolation forest (default 1; same seed and input, same alerts). A snapshot given with --model carries its own.", valueName: "n"))
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Threads: 1 reads and detects on one thread; 2 or more decode, frame and parse on a second thread ahead of detection. Alerts are identical either way.", valueName: "n"))
+    var threads: Int = 2
+
     @Flag(help: "Print nothing on stderr but errors.")
     var quiet = false
 
     func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
         guard ["auto", "cloudtrail"].contains(format) else {
             throw ValidationError("--format \(format) is not supported in this version (supported: auto, cloudtrail)")
         }
@@ -67,6 +71,7 @@ struct EngineOptions: ParsableArguments {
     /// Runs the engine over `paths`, writing dead letters and stats as asked.
     func run(_ engine: Engine, paths: [String], emit: (Alert) throws -> Void) throws {
         let inputs = try InputPlanner.expand(paths)
+        engine.threads = threads
         let dl = try deadLetter.map { try LineWriter(path: $0) }
         try engine.run(inputs, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
         try dl?.flush()

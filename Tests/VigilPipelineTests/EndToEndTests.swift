@@ -103,3 +103,27 @@ enum SmallOrg {
         #expect(stats.jsonLine().contains("\"drift_ks\":{\"rate_burst\":"))
     }
 }
+
+@Suite struct ThreadingTests {
+    @Test func readingAhead_onASecondThread_givesIdenticalAlertsAndStats() throws {
+        let single = try runEngine([.file(SmallOrg.path)])
+        let engine = try runEngine([]).engine
+        engine.threads = 2
+        var alerts: [Alert] = []
+        try engine.run([.file(SmallOrg.path)], emit: { alerts.append($0) }, deadLetter: { _ in })
+        #expect(alerts.map { $0.jsonLine() } == single.alerts.map { $0.jsonLine() })
+        #expect(engine.stats.events == single.stats.events && engine.stats.records == single.stats.records)
+        #expect(engine.stats.bytes == single.stats.bytes)
+    }
+
+    @Test func readingAhead_whenAnInputIsUnreadable_throwsAfterEarlierInputs() throws {
+        let engine = try runEngine([]).engine
+        engine.threads = 2
+        var events = 0
+        engine.onEvent = { _ in events += 1 }
+        #expect(throws: SourceError.self) {
+            try engine.run([.file(SmallOrg.path), .file("/no/such/file.json")], emit: { _ in }, deadLetter: { _ in })
+        }
+        #expect(events == SmallOrg.output.lines.count)
+    }
+}

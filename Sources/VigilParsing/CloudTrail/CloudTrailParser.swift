@@ -6,7 +6,7 @@ import VigilCore
 /// `detailActions` names the actions whose raw record the detector wants to inspect in depth
 /// (policy documents, request parameters); only those events carry a copy of their bytes.
 /// Cost: O(record length); allocations: the strings kept in the event.
-public struct CloudTrailParser: RecordParser {
+public struct CloudTrailParser: RecordParser, Sendable {
     public var detailActions: Set<String>
     /// When true every event keeps its raw bytes (used by tests and `--explain`-style tools).
     public var keepAllRaw: Bool

@@ -150,19 +150,29 @@ public struct ForestStorage: Codable, Sendable {
             let hiStart = stride &* 4
             // Chance that a random cut here separates x from every point of the node: per feature
             // e / (r + e), averaged over the features with r + e > 0. Eight lanes at a time.
-            var shareV = zero
-            var liveV = zero
+            // Most queries sit inside most boxes: test that first and only divide when one does not.
+            var outside = false
             for k in 0..<lanes {
                 let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
                 let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
                 let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
-                let above = v - h, below = l - v
-                let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
-                let denom = (h - l) + e
-                shareV += (e / denom).replacing(with: zero, where: e .== zero)
-                liveV += zero.replacing(with: one, where: denom .> zero)
+                if any((v .> h) .| (v .< l)) { outside = true; break }
             }
-            let pSum = shareV.sum()
+            var shareV = zero
+            var liveV = zero
+            if outside {
+                for k in 0..<lanes {
+                    let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+                    let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+                    let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
+                    let above = v - h, below = l - v
+                    let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
+                    let denom = (h - l) + e
+                    shareV += (e / denom).replacing(with: zero, where: e .== zero)
+                    liveV += zero.replacing(with: one, where: denom .> zero)
+                }
+            }
+            let pSum = outside ? shareV.sum() : 0
             let size = Double(node.loadUnaligned(fromByteOffset: sizeOffset &* 4, as: UInt32.self))
             if pSum > 0 {
                 let active = Double(liveV.sum())
@@ -182,7 +192,7 @@ public struct ForestStorage: Codable, Sendable {
             }
             let f = Int(node.loadUnaligned(fromByteOffset: featureOffset &* 4, as: Int32.self))
             if f < 0 {
-                return expected + reach * (depth + IsolationMath.c(size))
+                return expected + reach * (depth + IsolationMath.cTable(size))
             }
             let split = node.loadUnaligned(fromByteOffset: splitOffset &* 4, as: Double.self)
             let next = Int(node.loadUnaligned(fromByteOffset: (x[f] < split ? leftOffset : rightOffset) &* 4, as: UInt32.self))
@@ -207,6 +217,14 @@ public enum IsolationMath {
     }
 
     @inline(__always) static func log2p1(_ v: Double) -> Double { log2(v + 1) }
+
+    /// c(n) for leaf sizes, from a table for n < 4096 (one `log` per tree per row adds up).
+    @inline(__always) static func cTable(_ n: Double) -> Double {
+        let i = Int(n)
+        return i < smallC.count ? smallC[i] : c(n)
+    }
+
+    static let smallC: [Double] = (0..<4096).map { c(Double($0)) }
 }
 
 #if canImport(Glibc)

@@ -34,7 +34,7 @@ public struct Baseline {
         var st = PrincipalState.vacant
         swap(&st, &states[slot])
         defer { swap(&st, &states[slot]) }
-        let t = max(e.time, st.lastSeen == Int64.min ? e.time : e.time)
+        let t = e.time
         counters.windowOverflow += st.expire(before: t - config.windowLength, cap: config.windowCap - 1)
 
         let actionKey = StableHash.fnv1a(e.action)

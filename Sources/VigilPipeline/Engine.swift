@@ -138,8 +138,8 @@ public final class Engine {
                 try emit(a)
             }
         } else {
+            // Training: no detector, so hold back what the forest itself finds anomalous.
             held = score >= config.detector.anomalyThreshold && forest.isReady
-            _ = score
         }
         baseline.commit(lesson, held: held)
         if !held {

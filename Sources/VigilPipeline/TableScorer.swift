@@ -42,16 +42,38 @@ public enum TableScorer {
         }
     }
 
+    /// Scores the table. In file order the rows stream through in blocks of 4,096 (memory: the
+    /// scores, labels and one block); with `shuffle` the table is loaded first. `seconds` times only
+    /// the score-and-learn work; reading and parsing are `loadSeconds`.
     public static func run(path: String, options: Options) throws -> Report {
         var report = Report()
         let t0 = now()
-        var (rows, labels, dims) = try load(path, options.labelColumn, &report)
-        report.dims = dims
-        report.rows = labels.count
-        report.outliers = labels.filter { $0 }.count
+        var forest: IsolationForest?
+        var drift: DriftMonitor?
+        var scores: [Double] = []
+        var labels: [Bool] = []
+        var scoring = 0.0
+        func score(_ rows: [Double], _ blockLabels: [Bool], dims: Int) {
+            let t = now()
+            if forest == nil {
+                forest = IsolationForest(dimensions: dims, config: options.isolation)
+                drift = DriftMonitor(dims: dims)
+            }
+            var x = [Double](repeating: 0, count: dims)
+            for r in 0..<blockLabels.count {
+                for f in 0..<dims { x[f] = rows[r * dims + f] }
+                scores.append(forest!.score(x))
+                forest!.learn(x)
+                _ = drift!.observe(x)
+            }
+            labels += blockLabels
+            scoring += now() - t
+        }
         if let seed = options.shuffle {
+            var (rows, all, dims) = ([Double](), [Bool](), 0)
+            dims = try forEachBlock(path, options.labelColumn, blockRows: Int.max, &report) { r, l, _ in rows += r; all += l }
             var rng = SplitMix64(seed: seed)
-            var order = Array(0..<labels.count)
+            var order = Array(0..<all.count)
             if order.count > 1 {
                 for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
             }
@@ -59,32 +81,26 @@ public enum TableScorer {
             for (to, from) in order.enumerated() {
                 for f in 0..<dims { shuffled[to * dims + f] = rows[from * dims + f] }
             }
-            rows = shuffled
-            labels = order.map { labels[$0] }
+            score(shuffled, order.map { all[$0] }, dims: dims)
+            report.dims = dims
+        } else {
+            report.dims = try forEachBlock(path, options.labelColumn, blockRows: 4096, &report) { r, l, d in score(r, l, dims: d) }
         }
-        report.loadSeconds = now() - t0
-
-        var forest = IsolationForest(dimensions: dims, config: options.isolation)
-        var drift = DriftMonitor(dims: dims)
-        var scores = [Double](repeating: 0, count: labels.count)
-        var x = [Double](repeating: 0, count: dims)
-        let t1 = now()
-        for r in 0..<labels.count {
-            for f in 0..<dims { x[f] = rows[r * dims + f] }
-            scores[r] = forest.score(x)
-            forest.learn(x)
-            _ = drift.observe(x)
-        }
-        report.seconds = now() - t1
+        report.seconds = scoring
+        report.loadSeconds = now() - t0 - scoring
+        report.rows = labels.count
+        report.outliers = labels.filter { $0 }.count
         report.auroc = Metrics.auroc(scores: scores, labels: labels)
         report.auprc = Metrics.averagePrecision(scores: scores, labels: labels)
-        report.driftMax = drift.largest
+        report.driftMax = drift?.largest ?? []
         report.scores = scores
         return report
     }
 
     /// Reads a CSV with a header (plain, gzip or zstd); every column but the label is a feature.
-    static func load(_ path: String, _ labelColumn: String, _ report: inout Report) throws -> ([Double], [Bool], Int) {
+    /// Hands rows to `body` in blocks of `blockRows` (row-major values, labels, dims); returns dims.
+    static func forEachBlock(_ path: String, _ labelColumn: String, blockRows: Int, _ report: inout Report,
+                             _ body: ([Double], [Bool], Int) -> Void) throws -> Int {
         let decoder = StreamDecoder()
         var splitter = LineSplitter()
         var header: [String]?
@@ -102,10 +118,11 @@ public enum TableScorer {
                 let text = String(decoding: b, as: UTF8.self)
                 let fields = text.split(separator: ",", omittingEmptySubsequences: false)
                 guard let h = header else {
-                    header = fields.map { $0.trimmingCharacters(in: " \"") }
+                    header = fields.map { $0.trimming(" \"") }
                     labelIndex = header!.firstIndex(of: labelColumn) ?? -1
                     dims = header!.count - (labelIndex >= 0 ? 1 : 0)
                     if dims == 0 { failure = ConfigError.invalid("\(path): no feature columns") }
+                    if labelIndex < 0 && labelColumn != "label" { failure = ConfigError.invalid("\(path): no column named \(labelColumn)") }
                     return
                 }
                 guard fields.count == h.count else { report.badRows += 1; return }
@@ -113,11 +130,16 @@ public enum TableScorer {
                 row.reserveCapacity(dims)
                 var label = false
                 for (i, field) in fields.enumerated() {
-                    guard let v = Double(field.trimmingCharacters(in: " ")), v.isFinite else { report.badRows += 1; return }
+                    guard let v = Double(field.trimming(" ")), v.isFinite else { report.badRows += 1; return }
                     if i == labelIndex { label = v != 0 } else { row.append(v) }
                 }
                 rows.append(contentsOf: row)
                 labels.append(label)
+                if labels.count >= blockRows {
+                    body(rows, labels, dims)
+                    rows.removeAll(keepingCapacity: true)
+                    labels.removeAll(keepingCapacity: true)
+                }
             }
         }
         try ChunkReader.read(path == "-" ? .stdin : .file(path)) { chunk, final in
@@ -126,8 +148,8 @@ public enum TableScorer {
         }
         if let f = failure { throw f }
         guard header != nil else { throw ConfigError.invalid("\(path): empty table") }
-        if labelIndex < 0 && labelColumn != "label" { throw ConfigError.invalid("\(path): no column named \(labelColumn)") }
-        return (rows, labels, dims)
+        if !labels.isEmpty { body(rows, labels, dims) }
+        return dims
     }
 
     static func now() -> Double {
@@ -138,7 +160,8 @@ public enum TableScorer {
 }
 
 extension Substring {
-    func trimmingCharacters(in set: String) -> String {
+    /// The substring without leading and trailing characters from `set`.
+    func trimming(_ set: String) -> String {
         var s = self[...]
         while let c = s.first, set.contains(c) { s = s.dropFirst() }
         while let c = s.last, set.contains(c) { s = s.dropLast() }

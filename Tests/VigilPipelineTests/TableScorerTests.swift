@@ -38,6 +38,12 @@ import VigilTestSupport
         #expect(a.scores != c.scores)
     }
 
+    @Test func run_whenLabelColumnMissing_failsClearly() {
+        var o = TableScorer.Options()
+        o.labelColumn = "is_anomaly"
+        #expect(throws: ConfigError.self) { try TableScorer.run(path: Self.table(rows: 10), options: o) }
+    }
+
     @Test func run_countsMalformedRows() throws {
         let dir = TestSupport.tempDir()
         let path = write(Array("a,b,label\n1,2,0\nx,2,0\n1,2\n3,4,1\n".utf8), "bad.csv", in: dir)

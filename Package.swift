@@ -36,8 +36,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
-        .executableTarget(name: "FuzzFraming", dependencies: ["VigilFraming", "VigilCore"]),
-        .executableTarget(name: "FuzzCloudTrail", dependencies: ["VigilParsing", "VigilDetection", "VigilCore"]),
+        .target(name: "VigilFuzzSupport"),
+        .executableTarget(name: "FuzzFraming", dependencies: ["VigilFraming", "VigilCore", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzCloudTrail", dependencies: ["VigilParsing", "VigilDetection", "VigilCore", "VigilFuzzSupport"]),
         // Helpers shared by the test targets only: paths to shared fixtures, gzip/zstd writers.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),

@@ -4,20 +4,9 @@
 import VigilCore
 import VigilDetection
 import VigilParsing
+import VigilFuzzSupport
 
-let fuzzRules: RuleSet? = {
-    let path = "Models/rules.json"
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&buf, 1, buf.count, f)
-        if n <= 0 { break }
-        bytes += buf[0..<n]
-    }
-    return try? RuleSet.load(json: bytes)
-}()
+let fuzzRules: RuleSet? = FuzzSupport.readAll("Models/rules.json").flatMap { try? RuleSet.load(json: $0) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCloudTrail(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -37,6 +26,3 @@ public func fuzzCloudTrail(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,7 +1,6 @@
 import VigilBaseline
 import VigilCore
 import VigilDetection
-import VigilFraming
 import VigilParsing
 import VigilScoring
 import VigilSources
@@ -11,8 +10,8 @@ import Glibc
 
 /// One detection engine: the same code path for replay, eval and train (and later, tail).
 ///
-/// Single-threaded and deterministic: the same inputs, rules and model give the same alerts.
-/// Per event: parse O(record), baseline O(1) amortised, score O(trees · height), detect O(rules of
+/// Deterministic: the same inputs, rules and model give the same alerts. Detection is sequential;
+/// reading (decode, frame, parse) may run ahead on a second thread (`threads`). Per event: parse O(record), baseline O(1) amortised, score O(trees · height), detect O(rules of
 /// the action). Attribution (which features isolated the event) is computed only for events that
 /// score high enough to matter.
 public final class Engine {

@@ -14,8 +14,8 @@ struct Vigil: ParsableCommand {
 
         Quick start:
           vigil simulate --out SampleLogs/demo            # a realistic organisation with attacks
-          vigil replay --output text SampleLogs/demo      # explained alerts
-          vigil eval --labels SampleLogs/demo/labels.csv SampleLogs/demo
+          vigil replay --output text SampleLogs/demo/cloudtrail.jsonl.zst   # explained alerts
+          vigil eval --labels SampleLogs/demo/labels.csv SampleLogs/demo/cloudtrail.jsonl.zst
 
         Exit codes: 0 success (alerts or not), 2 usage or configuration error, 3 unreadable input, 4 state error.
         """,

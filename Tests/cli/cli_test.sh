@@ -21,6 +21,12 @@ exit_code() {   # exit_code EXPECTED COMMAND... : passes when the command exits 
   [ "$got" = "$want" ] || { echo "exit $got, expected $want: $*"; cat "$TMP/ec.err"; return 1; }
 }
 
+# Help is documentation: golden files (regenerate with UPDATE_GOLDEN=1 after an intended change).
+for c in vigil replay train eval score simulate; do
+  args=(); [ "$c" = vigil ] || args=("$c")
+  if [ "${UPDATE_GOLDEN:-}" = 1 ]; then COLUMNS=100 "$VIGIL" "${args[@]}" --help > "$ROOT/Tests/cli/golden/help-$c.txt"; fi
+  check "help for '$c' matches its golden file" bash -c "COLUMNS=100 '$VIGIL' ${args[*]} --help | diff -u '$ROOT/Tests/cli/golden/help-$c.txt' -"
+done
 check "help lists the subcommands" bash -c "'$VIGIL' --help | grep -q replay && '$VIGIL' --help | grep -q simulate"
 check "replay --help documents inputs and examples" bash -c "'$VIGIL' replay --help | grep -q 'dead-letter' && '$VIGIL' replay --help | grep -q Examples"
 check "unknown option exits 2" exit_code 2 "$VIGIL" replay --no-such-flag "$SAMPLE"

@@ -1,6 +1,9 @@
 /// The format a record came from. Its raw value is the `source` written in alerts (never a path).
 public enum SourceFormat: String, Sendable, Codable, CaseIterable {
     case cloudtrail
+    case gcpAudit = "gcp-audit"
+    case azureActivity = "azure-activity"
+    case entra
 }
 
 /// What happened to the request: the basis of error and AccessDenied ratios.

@@ -87,6 +87,19 @@ public struct JSONScanner {
         return memcmp(bytes.baseAddress! + r.lowerBound, lit.utf8Start, r.count) == 0
     }
 
+    /// Case-insensitive (ASCII) form of ``keyIs(_:_:)``, for producers that lowercase keys.
+    @inline(__always) public func keyIsCI(_ r: Range<Int>, _ lit: StaticString) -> Bool {
+        guard r.count == lit.utf8CodeUnitCount else { return false }
+        let p = lit.utf8Start
+        for i in 0..<r.count {
+            var a = bytes[r.lowerBound + i], b = p[i]
+            if a >= 65 && a <= 90 { a += 32 }
+            if b >= 65 && b <= 90 { b += 32 }
+            if a != b { return false }
+        }
+        return true
+    }
+
     /// Iterates an object's members: `body` gets each key range and must consume the value.
     /// Returns false on malformed input.
     public mutating func object(_ body: (inout JSONScanner, Range<Int>) -> Bool) -> Bool {

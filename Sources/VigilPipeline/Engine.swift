@@ -22,12 +22,14 @@ public final class Engine {
     var forest: IsolationForest
     var drift: DriftMonitor
     var detector: Detector
-    var parser: CloudTrailParser
+    let detailActions: Set<String>
     var deduper: Deduper
     var newest: Int64 = Int64.min
     var eventsLearned = 0
     /// When false (train), no alerts are produced; the model only learns.
     public var detecting = true
+    /// The input format, or nil to detect it per record (`--format auto`).
+    public var format: SourceFormat?
     /// Reading threads: 1 reads and detects on the caller's thread; 2 or more read ahead on a second
     /// thread (detection itself is sequential, which is what keeps it deterministic).
     public var threads = 1
@@ -54,7 +56,7 @@ public final class Engine {
             drift = DriftMonitor(dims: Feature.count, window: cfg.driftWindow, threshold: cfg.driftThreshold)
         }
         detector = Detector(config: cfg.detector, rules: rules)
-        parser = CloudTrailParser(detailActions: rules.detailActions)
+        detailActions = rules.detailActions
         deduper = Deduper(window: cfg.dedupeWindow, cap: cfg.dedupeCap)
     }
 
@@ -70,7 +72,8 @@ public final class Engine {
     public func run(_ inputs: [Input], emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
         let start = Self.monotonicSeconds()
         defer { stats.seconds += Self.monotonicSeconds() - start }
-        let reader = RecordReader(parser: parser, maxRecordBytes: config.maxRecordBytes)
+        let reader = RecordReader(parser: FormatParser(format: format, detailActions: detailActions),
+                                  maxRecordBytes: config.maxRecordBytes)
         if threads >= 2 && !inputs.isEmpty {
             let ahead = ReadAhead()
             ahead.start(reader, inputs)

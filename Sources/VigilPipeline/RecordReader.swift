@@ -15,7 +15,7 @@ enum ReadItem: Sendable {
 /// The reading half: input → decoder → framer → parser. Pure per input (no shared state), so it can
 /// run on its own thread ahead of detection without changing what comes out or in which order.
 struct RecordReader: Sendable {
-    let parser: CloudTrailParser
+    let parser: FormatParser
     let maxRecordBytes: Int
 
     /// Reads one input, handing each item to `sink` in order. Throws only for unreadable inputs (or

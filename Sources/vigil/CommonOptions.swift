@@ -9,7 +9,7 @@ import VigilState
 
 /// Options shared by the commands that run the detection engine.
 struct EngineOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Input format. Only 'cloudtrail' exists in this version; 'auto' picks it.", valueName: "auto|cloudtrail"))
+    @Option(help: ArgumentHelp("Input format: 'auto' (default) recognises each record by its fields, so directories and streams may mix formats; or one of cloudtrail, gcp-audit, azure-activity, entra. (s3-access, azure-storage and mapped are not in this version.)", valueName: "format"))
     var format: String = "auto"
 
     @Option(help: ArgumentHelp("Start from a model snapshot written by 'vigil train' (it keeps learning), or a model definition (JSON, see Models/default-model.json) that sets baseline, isolation and detector parameters.", valueName: "path"))
@@ -35,8 +35,8 @@ struct EngineOptions: ParsableArguments {
 
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
-        guard ["auto", "cloudtrail"].contains(format) else {
-            throw ValidationError("--format \(format) is not supported in this version (supported: auto, cloudtrail)")
+        guard format == "auto" || SourceFormat(rawValue: format) != nil else {
+            throw ValidationError("--format \(format) is not supported in this version (supported: auto, \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 
@@ -72,6 +72,7 @@ struct EngineOptions: ParsableArguments {
     func run(_ engine: Engine, paths: [String], emit: (Alert) throws -> Void) throws {
         let inputs = try InputPlanner.expand(paths)
         engine.threads = threads
+        engine.format = SourceFormat(rawValue: format)
         let dl = try deadLetter.map { try LineWriter(path: $0) }
         try engine.run(inputs, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
         try dl?.flush()

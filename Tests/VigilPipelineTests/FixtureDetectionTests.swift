@@ -43,14 +43,26 @@ import VigilTestSupport
         "AWS.EC2.Startup.Script.Change": ["ec2-user-data-modified"],
         "AWS.EC2.DownloadInstanceUserData": ["ec2-user-data-download-burst"],
         "AWS.S3.DeleteObject": ["s3-mass-deletion"],
+        "GCP.Log.Bucket.Or.Sink.Deleted": ["gcp-logging-sink-deleted"],
+        "GCP.Logging.Sink.Modified": ["gcp-logging-sink-deleted"],
+        "GCP.GCS.Public": ["gcp-resource-public"],
+        "Azure.MonitorActivity.DiagnosticSettings.Deleted": ["azure-diagnostic-settings-deleted"],
+        "Azure.MonitorActivity.Compute.DiskSASURIGenerated": ["azure-disk-exported"],
+        "Azure.MonitorActivity.KeyVault.Deleted": ["azure-key-vault-deleted"],
     ]
+
+    /// The fixture files replayed by these tests (other formats are detected per record).
+    static let files = ["aws_cloudtrail.rule_tests.jsonl", "gcp_audit.rule_tests.jsonl", "azure_monitor_activity.rule_tests.jsonl"]
 
     /// Replays a record `times` times (distinct event IDs) and returns the rules that fired.
     static func firedRules(_ log: [String: Any], times: Int) throws -> Set<String> {
         var lines: [UInt8] = []
         for i in 0..<times {
             var copy = log
-            copy["eventID"] = "fixture-\(i)"
+            // A distinct identity per copy, in whichever field the format takes it from.
+            if copy["eventVersion"] != nil || copy["eventSource"] != nil || copy["eventName"] != nil { copy["eventID"] = "fixture-\(i)" }
+            else if copy["protoPayload"] != nil { copy["insertId"] = "fixture-\(i)" }
+            else { copy["id"] = "fixture-\(i)" }
             lines += Array(try JSONSerialization.data(withJSONObject: copy)) + [10]
         }
         let dir = TestSupport.tempDir()
@@ -60,13 +72,13 @@ import VigilTestSupport
     }
 
     @Test func highRiskFixtures_whenExpectedToFire_yieldTheMatchingFinding() throws {
-        let rows = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl")
+        let rows = try Self.files.flatMap { try TestSupport.fixture($0) }
         var checked = 0, timeless = 0, missed: [String] = []
         for row in rows {
             guard let rule = row["rule_id"] as? String, let want = Self.mapping[rule],
                   row["expected_result"] as? Bool == true, row["has_mocks"] as? Bool == false,
                   let log = row["log"] as? [String: Any] else { continue }
-            if log["eventTime"] == nil { timeless += 1; continue }
+            if log["eventTime"] == nil && log["timestamp"] == nil && log["time"] == nil { timeless += 1; continue }
             let times = max(1, row["rule_threshold"] as? Int ?? 1)
             let fired = try Self.firedRules(log, times: times)
             checked += 1
@@ -81,12 +93,12 @@ import VigilTestSupport
         // Not a Contract requirement: a precision report. Panther's negatives include cases that a
         // behavioural tool rightly flags anyway (e.g. root activity Panther filters by event type),
         // so this asserts only a floor.
-        let rows = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl")
+        let rows = try Self.files.flatMap { try TestSupport.fixture($0) }
         var quiet = 0, total = 0
         for row in rows {
             guard let rule = row["rule_id"] as? String, let want = Self.mapping[rule],
                   row["expected_result"] as? Bool == false, row["has_mocks"] as? Bool == false,
-                  let log = row["log"] as? [String: Any], log["eventTime"] != nil else { continue }
+                  let log = row["log"] as? [String: Any], log["eventTime"] != nil || log["timestamp"] != nil || log["time"] != nil else { continue }
             total += 1
             if try Self.firedRules(log, times: max(1, row["rule_threshold"] as? Int ?? 1)).isDisjoint(with: want) { quiet += 1 }
         }

@@ -1,0 +1,57 @@
+import VigilCore
+
+/// Picks the parser for each record: the one named by `--format`, or, with `auto`, the one whose
+/// fields the record carries (so a directory or stream mixing CloudTrail, GCP and Azure works).
+///
+/// Detection reads top-level keys only until one is decisive (CloudTrail records usually open with
+/// `eventVersion`, so this costs a few bytes); a record no parser recognises is `unknown-format`.
+public struct FormatParser: RecordParser, Sendable {
+    /// The fixed format, or nil for auto-detection per record.
+    public let format: SourceFormat?
+    let cloudtrail: CloudTrailParser
+    let gcp: GCPAuditParser
+    let azure: AzureParser
+
+    public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false) {
+        self.format = format
+        cloudtrail = CloudTrailParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
+        gcp = GCPAuditParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
+        azure = AzureParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
+    }
+
+    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
+        switch format ?? FormatDetector.detect(record) {
+        case .cloudtrail: return cloudtrail.parse(record, position: position)
+        case .gcpAudit: return gcp.parse(record, position: position)
+        case .azureActivity, .entra: return azure.parse(record, position: position)
+        case nil: return .bad("unknown-format")
+        }
+    }
+}
+
+/// Which log format a JSON record is, from its top-level keys.
+public enum FormatDetector {
+    public static func detect(_ record: UnsafeRawBufferPointer) -> SourceFormat? {
+        var s = JSONScanner(record)
+        var found: SourceFormat?
+        var azureHints = 0
+        _ = s.object { s, k in
+            if s.keyIs(k, "eventVersion") || s.keyIs(k, "eventSource") || s.keyIs(k, "eventName")
+                || s.keyIs(k, "userIdentity") || s.keyIs(k, "awsRegion") {
+                found = .cloudtrail
+                return false   // decisive: stop scanning
+            }
+            if s.keyIsCI(k, "protoPayload") || s.keyIsCI(k, "insertId") || s.keyIsCI(k, "logName") {
+                found = .gcpAudit
+                return false
+            }
+            if s.keyIsCI(k, "operationName") || s.keyIsCI(k, "resourceId") || s.keyIsCI(k, "callerIpAddress")
+                || s.keyIsCI(k, "resultType") || s.keyIsCI(k, "correlationId") || s.keyIsCI(k, "tenantId") {
+                azureHints += 1
+            }
+            return s.skipValue()
+        }
+        if found == nil && azureHints > 0 { found = .azureActivity }
+        return found
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+@testable import VigilParsing
+
+/// GCP audit, Azure activity and Entra fixtures: each record parses (format detected per record)
+/// with the principal, action and time its fields give, or is refused for a stated reason (no time,
+/// another kind of record); nothing is mis-parsed. Per-file pass rates are printed.
+@Suite struct MultiCloudFixtureTests {
+    /// Case-insensitive lookup of a key path in decoded JSON.
+    static func get(_ obj: Any?, _ path: String) -> Any? {
+        var cur = obj
+        for part in path.split(separator: ".") {
+            guard let d = cur as? [String: Any] else { return nil }
+            cur = d.first { $0.key.lowercased() == part.lowercased() }?.value
+        }
+        return cur
+    }
+
+    static func str(_ obj: Any?, _ path: String) -> String? {
+        let v = get(obj, path)
+        return v as? String ?? (v as? [String: Any])?["value"] as? String   // Azure REST form {"value": …}
+    }
+
+    static func time(_ s: String?) -> Int64? { s.flatMap { CloudTrailFixtureTests.expectedTime($0.count > 23 ? String($0.prefix(23)) + ($0.hasSuffix("Z") ? "Z" : "") : $0) } }
+
+    struct Tally { var parsed = 0, refused = 0, wrong: [String] = [] }
+
+    static func run(_ file: String, expect: ([String: Any]) -> (principal: String, action: String, time: Int64)?,
+                    refusal: ([String: Any]) -> String?) throws -> Tally {
+        var t = Tally()
+        for row in try TestSupport.fixture(file) {
+            let log = row["log"] as! [String: Any]
+            let bytes = Array(try JSONSerialization.data(withJSONObject: log))
+            let r = bytes.withUnsafeBytes { FormatParser(format: nil).parse($0, position: SourcePosition(input: "f", offset: 0, line: 1)) }
+            let name = "\(row["rule_id"]!) / \(row["test_name"]!)"
+            if let want = refusal(log) {
+                if case .bad(let why) = r, why == want { t.refused += 1 } else { t.wrong.append("\(name): expected \(want), got \(r)") }
+                continue
+            }
+            guard let exp = expect(log) else { continue }
+            guard case .event(let e) = r else { t.wrong.append("\(name): \(r)"); continue }
+            if e.principal != exp.principal || e.action != exp.action || e.time != exp.time {
+                t.wrong.append("\(name): got \(e.principal) \(e.action) \(e.time), want \(exp)")
+            } else {
+                t.parsed += 1
+            }
+        }
+        return t
+    }
+
+    @Test func gcpAudit_recordsParseToTheirOwnFields() throws {
+        let t = try Self.run("gcp_audit.rule_tests.jsonl", expect: { log in
+            let p = Self.get(log, "protoPayload")
+            let service = (Self.str(p, "serviceName") ?? "unknown").replacingOccurrences(of: ".googleapis.com", with: "")
+            return (Self.str(p, "authenticationInfo.principalEmail").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown:gcp-audit",
+                    service + ":" + (Self.str(p, "methodName") ?? "unknown"), Self.time(Self.str(log, "timestamp")) ?? -1)
+        }, refusal: { log in
+            if Self.get(log, "protoPayload") == nil { return Self.get(log, "operationName") != nil ? nil : "unknown-format" }
+            return Self.time(Self.str(log, "timestamp")) == nil ? "missing-time" : nil
+        })
+        print("GCP audit fixtures: \(t.parsed) parsed, \(t.refused) refused as expected, \(t.wrong.count) wrong")
+        #expect(t.wrong.isEmpty, "\(t.wrong.prefix(5))")
+        #expect(t.parsed > 140)
+    }
+
+    static func azureExpect(_ log: [String: Any]) -> (principal: String, action: String, time: Int64)? {
+        let category = Self.str(log, "category") ?? ""
+        let entra = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"].contains(category)
+        let op = Self.str(log, "operationName") ?? ""
+        let low = op.lowercased()
+        let action: String
+        if entra { action = "entra:" + op } else if let i = low.firstIndex(of: "/") { action = low[..<i] + ":" + low[low.index(after: i)...] } else { action = "azure:" + low }
+        let claims = Self.get(log, "identity.claims") as? [String: Any]
+        let candidates: [String?] = [claims?["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"] as? String,
+                                     claims?["name"] as? String, Self.str(log, "caller") ?? (Self.get(log, "identity") as? String),
+                                     Self.str(log, "properties.userPrincipalName"),
+                                     Self.str(log, "properties.initiatedBy.user.userPrincipalName") ?? Self.str(log, "properties.initiatedBy.app.displayName"),
+                                     claims?["appid"] as? String]
+        let principal = candidates.compactMap { $0 }.first { !$0.isEmpty } ?? "unknown:\(entra ? "entra" : "azure-activity")"
+        return (principal, action, Self.time(Self.str(log, "time")) ?? -1)
+    }
+
+    static func azureRefusal(_ log: [String: Any]) -> String? {
+        if (Self.str(log, "category") ?? "").lowercased().hasPrefix("kube-") { return "unsupported-kind" }
+        if (Self.str(log, "operationName") ?? "").isEmpty { return "not-azure" }
+        return Self.time(Self.str(log, "time")) == nil ? "missing-time" : nil
+    }
+
+    @Test func azureActivity_recordsParseOrAreRefusedNeverMisparsed() throws {
+        let t = try Self.run("azure_monitor_activity.rule_tests.jsonl", expect: Self.azureExpect, refusal: Self.azureRefusal)
+        print("Azure activity fixtures: \(t.parsed) parsed, \(t.refused) refused as expected (Kubernetes, no time), \(t.wrong.count) wrong")
+        #expect(t.wrong.isEmpty, "\(t.wrong.prefix(5))")
+        #expect(t.parsed > 150)
+    }
+
+    @Test func entra_recordsParseToTheirOwnFields() throws {
+        let t = try Self.run("azure_entra_audit_signin.rule_tests.jsonl", expect: Self.azureExpect, refusal: Self.azureRefusal)
+        print("Entra fixtures: \(t.parsed) parsed, \(t.refused) refused as expected, \(t.wrong.count) wrong")
+        #expect(t.wrong.isEmpty, "\(t.wrong.prefix(5))")
+        #expect(t.parsed > 30)
+    }
+
+    @Test func detector_recognisesEachFormatFromItsKeys() {
+        func detect(_ s: String) -> SourceFormat? { Array(s.utf8).withUnsafeBytes { FormatDetector.detect($0) } }
+        #expect(detect(#"{"eventVersion":"1.08","userIdentity":{}}"#) == .cloudtrail)
+        #expect(detect(#"{"insertId":"x","protoPayload":{}}"#) == .gcpAudit)
+        #expect(detect(#"{"time":"2024-01-01T00:00:00Z","operationName":"Microsoft.Storage/x/delete"}"#) == .azureActivity)
+        #expect(detect(#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#) == nil)
+    }
+}

@@ -56,7 +56,7 @@ check "train writes a snapshot and replay --model uses it" bash -c "
   '$VIGIL' train --quiet --out '$TMP/m.zst' '$SAMPLE' && [ -s '$TMP/m.zst' ] &&
   zstd -t -q '$TMP/m.zst' && '$VIGIL' replay --quiet --model '$TMP/m.zst' '$SAMPLE' > /dev/null"
 check "dead letters are written with position and reason" bash -c "
-  printf '%s\n' 'garbage line' '{\"eventID\":\"1\"}' > '$TMP/bad.jsonl' &&
+  printf '%s\n' 'garbage line' '{\"eventID\":\"1\",\"eventSource\":\"s3.amazonaws.com\"}' > '$TMP/bad.jsonl' &&
   '$VIGIL' replay --quiet --dead-letter '$TMP/dl.jsonl' '$TMP/bad.jsonl' &&
   grep -q '\"reason\":\"not-json\"' '$TMP/dl.jsonl' && grep -q '\"reason\":\"missing-time\"' '$TMP/dl.jsonl' && grep -q '\"line\":2' '$TMP/dl.jsonl'"
 check "simulate is deterministic for a seed" bash -c "

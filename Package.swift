@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "VigilFuzzSupport"),
         .executableTarget(name: "FuzzFraming", dependencies: ["VigilFraming", "VigilCore", "VigilFuzzSupport"]),
         .executableTarget(name: "FuzzCloudTrail", dependencies: ["VigilParsing", "VigilDetection", "VigilCore", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzParsers", dependencies: ["VigilParsing", "VigilCore", "VigilFuzzSupport"]),
         // Helpers shared by the test targets only: paths to shared fixtures, gzip/zstd writers.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),

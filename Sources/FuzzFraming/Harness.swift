@@ -1,5 +1,5 @@
 // libFuzzer harness for decoding and framing: arbitrary bytes through StreamDecoder and
-// JSONFramer, fed in chunks whose sizes come from the input itself. Any trap is a finding.
+// JSONFramer (or, first byte's high bit set, AdaptiveFramer: JSON or text lines), fed in chunks whose sizes come from the input itself. Any trap is a finding.
 // Built by `make fuzz` (-D FUZZING, -parse-as-library, libFuzzer supplies main); in ordinary
 // builds this is a reproducer: `FuzzFraming FILE...` runs each file once.
 import VigilCore
@@ -9,8 +9,10 @@ import VigilFraming
 public func fuzzFraming(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let chunk = size > 0 ? Int(bytes[0] % 64) + 1 : 1
+    let adaptive = size > 0 && bytes[0] & 0x80 != 0   // high bit: the JSON-or-lines framer
     let decoder = StreamDecoder(outputChunk: 97)
     var framer = JSONFramer(maxRecordBytes: 256)
+    var lines = AdaptiveFramer(maxRecordBytes: 256)
     var records = 0
     var i = 0
     repeat {
@@ -18,9 +20,10 @@ public func fuzzFraming(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         let piece = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
         do {
             try decoder.decode(piece, final: end == size) { out in
-                framer.push(out) { frame in
+                let check: (Frame) -> Void = { frame in
                     if case .record(let r, _, _) = frame { precondition(r.count <= 256); records += 1 }
                 }
+                if adaptive { lines.push(out, emit: check) } else { framer.push(out, emit: check) }
             }
         } catch {
             break
@@ -28,5 +31,6 @@ public func fuzzFraming(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         i = end
     } while i < size
     framer.finish { _ in }
+    lines.finish { _ in }
     return 0
 }

@@ -4,6 +4,7 @@ public enum SourceFormat: String, Sendable, Codable, CaseIterable {
     case gcpAudit = "gcp-audit"
     case azureActivity = "azure-activity"
     case entra
+    case s3Access = "s3-access"
 }
 
 /// What happened to the request: the basis of error and AccessDenied ratios.

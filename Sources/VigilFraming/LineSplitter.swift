@@ -5,14 +5,16 @@ import VigilCore
 /// O(1) per byte; memory bounded by the cap.
 public struct LineSplitter {
     public enum Piece {
-        case line(UnsafeRawBufferPointer, number: Int64)
-        case tooLong(length: Int, number: Int64)
+        case line(UnsafeRawBufferPointer, number: Int64, offset: Int64)
+        case tooLong(length: Int, number: Int64, offset: Int64)
     }
 
     public let maxLineBytes: Int
     private var buf: [UInt8] = []
     private var length = 0
     private var number: Int64 = 1
+    private var consumed: Int64 = 0     // bytes before the current chunk
+    private var lineStart: Int64 = 0    // offset of the current line's first byte
 
     public init(maxLineBytes: Int = Limits.defaultMaxRecordBytes) {
         self.maxLineBytes = maxLineBytes
@@ -20,6 +22,7 @@ public struct LineSplitter {
 
     public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Piece) -> Void) {
         var start = 0
+        defer { consumed += Int64(chunk.count) }
         while start < chunk.count {
             guard let nl = chunk[start...].firstIndex(of: 10) else {
                 keep(chunk, start, chunk.count)
@@ -33,6 +36,7 @@ public struct LineSplitter {
             }
             number += 1
             start = nl + 1
+            lineStart = consumed + Int64(start)
         }
     }
 
@@ -47,7 +51,7 @@ public struct LineSplitter {
 
     private mutating func finishBuffered(_ emit: (Piece) -> Void) {
         if length > maxLineBytes {
-            emit(.tooLong(length: length, number: number))
+            emit(.tooLong(length: length, number: number, offset: lineStart))
         } else {
             buf.withUnsafeBytes { emitLine($0, emit) }
         }
@@ -56,8 +60,8 @@ public struct LineSplitter {
     }
 
     private func emitLine(_ b: UnsafeRawBufferPointer, _ emit: (Piece) -> Void) {
-        if b.count > maxLineBytes { emit(.tooLong(length: b.count, number: number)); return }
+        if b.count > maxLineBytes { emit(.tooLong(length: b.count, number: number, offset: lineStart)); return }
         let trimmed = b.last == 13 ? UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 1)]) : b
-        emit(.line(trimmed, number: number))
+        emit(.line(trimmed, number: number, offset: lineStart))
     }
 }

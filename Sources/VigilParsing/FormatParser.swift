@@ -1,7 +1,8 @@
 import VigilCore
 
 /// Picks the parser for each record: the one named by `--format`, or, with `auto`, the one whose
-/// fields the record carries (so a directory or stream mixing CloudTrail, GCP and Azure works).
+/// fields the record carries (so a directory or stream mixing CloudTrail, GCP, Azure and S3 access
+/// logs works; a line that is not JSON is tried as an S3 server access log).
 ///
 /// Detection reads top-level keys only until one is decisive (CloudTrail records usually open with
 /// `eventVersion`, so this costs a few bytes); a record no parser recognises is `unknown-format`.
@@ -11,6 +12,7 @@ public struct FormatParser: RecordParser, Sendable {
     let cloudtrail: CloudTrailParser
     let gcp: GCPAuditParser
     let azure: AzureParser
+    let s3 = S3AccessParser()
 
     public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false) {
         self.format = format
@@ -24,6 +26,7 @@ public struct FormatParser: RecordParser, Sendable {
         case .cloudtrail: return cloudtrail.parse(record, position: position)
         case .gcpAudit: return gcp.parse(record, position: position)
         case .azureActivity, .entra: return azure.parse(record, position: position)
+        case .s3Access: return s3.parse(record, position: position)
         case nil: return .bad("unknown-format")
         }
     }
@@ -33,6 +36,8 @@ public struct FormatParser: RecordParser, Sendable {
 public enum FormatDetector {
     public static func detect(_ record: UnsafeRawBufferPointer) -> SourceFormat? {
         var s = JSONScanner(record)
+        // Not JSON: the only line format Vigil reads is the S3 server access log.
+        if let c = s.peek(), c != 123 && c != 91 { return .s3Access }
         var found: SourceFormat?
         var azureHints = 0
         _ = s.object { s, k in

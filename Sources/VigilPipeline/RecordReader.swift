@@ -22,7 +22,7 @@ struct RecordReader: Sendable {
     /// when `sink` throws); damaged compressed data becomes a dead letter and ends that input.
     func read(_ input: Input, _ sink: (ReadItem) throws -> Void) throws {
         let decoder = StreamDecoder()
-        var framer = JSONFramer(maxRecordBytes: maxRecordBytes)
+        var framer = AdaptiveFramer(maxRecordBytes: maxRecordBytes)
         let name = input.name
         var failed: FramingError?
         var pending: Error?

@@ -113,7 +113,7 @@ public enum TableScorer {
             guard failure == nil else { return }
             switch piece {
             case .tooLong: report.badRows += 1
-            case .line(let b, _):
+            case .line(let b, _, _):
                 if b.isEmpty { return }
                 let text = String(decoding: b, as: UTF8.self)
                 let fields = text.split(separator: ",", omittingEmptySubsequences: false)

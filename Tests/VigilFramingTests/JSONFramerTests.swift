@@ -102,3 +102,36 @@ func frames(_ input: [UInt8], chunk: Int, max: Int = 1 << 20) -> [String] {
         #expect(got.map(\.1) == [1, 3])
     }
 }
+
+@Suite struct AdaptiveFramerTests {
+    func frames(_ text: String, chunk: Int) -> [String] {
+        var f = AdaptiveFramer(maxRecordBytes: 1024)
+        var out: [String] = []
+        let emit: (Frame) -> Void = { fr in
+            switch fr {
+            case .record(let b, _, let line): out.append("\(line):" + String(decoding: b, as: UTF8.self))
+            case .bad(let r, _, _, _, let line): out.append("\(line):!\(r)")
+            }
+        }
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let end = min(bytes.count, i + chunk)
+            bytes[i..<end].withUnsafeBytes { f.push($0, emit: emit) }
+            i = end
+        }
+        f.finish(emit: emit)
+        return out
+    }
+
+    @Test func push_whenInputIsText_emitsEachNonEmptyLine() {
+        let text = "owner bucket [06/Feb/2019:00:00:38 +0000] a\r\n\nowner bucket [06/Feb/2019:00:00:39 +0000] b"
+        for chunk in [1, 3, 7, 100] {
+            #expect(frames(text, chunk: chunk) == ["1:owner bucket [06/Feb/2019:00:00:38 +0000] a", "3:owner bucket [06/Feb/2019:00:00:39 +0000] b"])
+        }
+    }
+
+    @Test func push_whenInputIsJSON_framesAsJSON() {
+        #expect(frames("  \n{\"Records\":[{\"a\":1},{\"b\":2}]}", chunk: 2) == ["2:{\"a\":1}", "2:{\"b\":2}"])
+    }
+}

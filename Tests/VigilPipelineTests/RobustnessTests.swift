@@ -94,3 +94,24 @@ import VigilTestSupport
         #expect(stats.deadLettered == 0)
     }
 }
+
+@Suite struct MixedFormatTests {
+    /// One directory holding CloudTrail, GCP audit, Azure activity and S3 access logs: every record is
+    /// recognised and parsed with `--format auto`; a Kubernetes record is refused, not mis-parsed.
+    @Test func autoFormat_readsADirectoryMixingFormats() throws {
+        let dir = TestSupport.tempDir()
+        _ = write(Array((TestSupport.cloudTrail(id: "ct1", time: "2026-11-02T10:00:00Z") + "\n").utf8), "cloudtrail.jsonl", in: dir)
+        _ = write(Array(#"{"insertId":"g1","logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","timestamp":"2026-11-02T10:01:00.123456Z","protoPayload":{"serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/p/serviceAccounts/sa@p.iam.gserviceaccount.com","authenticationInfo":{"principalEmail":"mallory@example.com"},"requestMetadata":{"callerIp":"203.0.113.5","callerSuppliedUserAgent":"google-cloud-sdk"}}}"#.utf8) + [10], "gcp.json", in: dir)
+        _ = write(Array(#"{"time":"2026-11-02T10:02:00.0000000Z","operationName":"MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS/DELETE","category":"Administrative","resultType":"Success","callerIpAddress":"203.0.113.6","correlationId":"c1","identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"eve@contoso.com"}},"resourceId":"/subscriptions/s/providers/microsoft.insights/diagnosticSettings/d"}"#.utf8) + [10]
+              + Array(#"{"time":"2026-11-02T10:02:30Z","category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":"{}"}}"#.utf8) + [10], "azure.json", in: dir)
+        let s3 = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [02/Nov/2026:10:03:00 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT k \"GET /awsexamplebucket1/k HTTP/1.1\" 200 - 113 113 7 - \"-\" \"curl/8.1\" -\n"
+        _ = write(Array(s3.utf8), "s3-access.log", in: dir)
+        let (alerts, dead, stats, _) = try runEngine(InputPlanner.expand([dir]))
+        #expect(stats.events == 4)
+        #expect(dead.map(\.reason) == ["unsupported-kind"])
+        let rules = Set(alerts.compactMap(\.finding.rule))
+        #expect(rules.contains("gcp-service-account-key-created"))
+        #expect(rules.contains("azure-diagnostic-settings-deleted"))
+        #expect(Set(alerts.map(\.finding.source)).isSuperset(of: [.gcpAudit, .azureActivity]))
+    }
+}

@@ -1,0 +1,56 @@
+import VigilCore
+
+/// Frames an input whose kind shows in its first byte: JSON (`{` or `[`: ``JSONFramer``) or text
+/// lines (anything else: ``LineSplitter``, one record per non-empty line, for line formats such as
+/// S3 server access logs). Decided once per input at its first non-whitespace byte.
+public struct AdaptiveFramer {
+    enum Mode { case undecided, json, lines }
+    private var mode = Mode.undecided
+    private var json: JSONFramer
+    private var lines: LineSplitter
+    private var pending: [UInt8] = []
+
+    public init(maxRecordBytes: Int = Limits.defaultMaxRecordBytes) {
+        json = JSONFramer(maxRecordBytes: maxRecordBytes)
+        lines = LineSplitter(maxLineBytes: maxRecordBytes)
+    }
+
+    public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Frame) -> Void) {
+        if mode == .undecided {
+            pending.append(contentsOf: chunk)
+            guard let first = pending.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) else { return }
+            mode = (first == 123 || first == 91) ? .json : .lines
+            let held = pending
+            pending = []
+            held.withUnsafeBytes { route($0, emit) }
+            return
+        }
+        route(chunk, emit)
+    }
+
+    public mutating func finish(emit: (Frame) -> Void) {
+        switch mode {
+        case .json: json.finish(emit: emit)
+        case .lines: lines.finish { piece in Self.frame(piece, emit) }
+        case .undecided: break   // only whitespace, or nothing
+        }
+    }
+
+    private mutating func route(_ chunk: UnsafeRawBufferPointer, _ emit: (Frame) -> Void) {
+        switch mode {
+        case .json: json.push(chunk, emit: emit)
+        case .lines: lines.push(chunk) { piece in Self.frame(piece, emit) }
+        case .undecided: break
+        }
+    }
+
+    private static func frame(_ piece: LineSplitter.Piece, _ emit: (Frame) -> Void) {
+        switch piece {
+        case let .line(b, number, offset):
+            if b.allSatisfy({ $0 == 32 || $0 == 9 }) { return }
+            emit(.record(b, offset: offset, line: number))
+        case let .tooLong(length, number, offset):
+            emit(.bad(reason: "record-too-large", excerpt: [], length: length, offset: offset, line: number))
+        }
+    }
+}

@@ -34,10 +34,21 @@ public struct FormatParser: RecordParser, Sendable {
 
 /// Which log format a JSON record is, from its top-level keys.
 public enum FormatDetector {
+    /// `owner bucket [dd/Mon/yyyy:…` — two space-separated tokens, then `[`.
+    static func looksLikeS3Access(_ b: UnsafeRawBufferPointer) -> Bool {
+        var spaces = 0
+        for (i, c) in b.prefix(400).enumerated() where c == 32 {
+            spaces += 1
+            if spaces == 2 { return i + 1 < b.count && b[i + 1] == 91 }
+        }
+        return false
+    }
+
     public static func detect(_ record: UnsafeRawBufferPointer) -> SourceFormat? {
         var s = JSONScanner(record)
-        // Not JSON: the only line format Vigil reads is the S3 server access log.
-        if let c = s.peek(), c != 123 && c != 91 { return .s3Access }
+        // Not JSON: the only line format Vigil reads is the S3 server access log, whose third field
+        // is the bracketed time.
+        if let c = s.peek(), c != 123 && c != 91 { return looksLikeS3Access(record) ? .s3Access : nil }
         var found: SourceFormat?
         var azureHints = 0
         _ = s.object { s, k in

@@ -30,7 +30,7 @@ done
 check "help lists the subcommands" bash -c "'$VIGIL' --help | grep -q replay && '$VIGIL' --help | grep -q simulate"
 check "replay --help documents inputs and examples" bash -c "'$VIGIL' replay --help | grep -q 'dead-letter' && '$VIGIL' replay --help | grep -q Examples"
 check "unknown option exits 2" exit_code 2 "$VIGIL" replay --no-such-flag "$SAMPLE"
-check "unsupported format exits 2" exit_code 2 "$VIGIL" replay --format s3-access "$SAMPLE"
+check "unsupported format exits 2" exit_code 2 "$VIGIL" replay --format syslog "$SAMPLE"
 check "missing input exits 3" exit_code 3 "$VIGIL" replay "$TMP/does-not-exist.json"
 echo '{"version":1,"rules":[{"id":"x"}]}' > "$TMP/bad-rules.json"
 check "bad rules file exits 2" exit_code 2 "$VIGIL" replay --rules "$TMP/bad-rules.json" "$SAMPLE"
@@ -58,7 +58,7 @@ check "train writes a snapshot and replay --model uses it" bash -c "
 check "dead letters are written with position and reason" bash -c "
   printf '%s\n' 'garbage line' '{\"eventID\":\"1\",\"eventSource\":\"s3.amazonaws.com\"}' > '$TMP/bad.jsonl' &&
   '$VIGIL' replay --quiet --dead-letter '$TMP/dl.jsonl' '$TMP/bad.jsonl' &&
-  grep -q '\"reason\":\"not-json\"' '$TMP/dl.jsonl' && grep -q '\"reason\":\"missing-time\"' '$TMP/dl.jsonl' && grep -q '\"line\":2' '$TMP/dl.jsonl'"
+  grep -q '\"reason\":\"unknown-format\"' '$TMP/dl.jsonl' && grep -q '\"reason\":\"missing-time\"' '$TMP/dl.jsonl' && grep -q '\"line\":2' '$TMP/dl.jsonl'"
 check "simulate is deterministic for a seed" bash -c "
   '$VIGIL' simulate --quiet --days 4 --principals 40 --seed 5 --out '$TMP/s1' && '$VIGIL' simulate --quiet --days 4 --principals 40 --seed 5 --out '$TMP/s2' &&
   cmp '$TMP/s1/cloudtrail.jsonl.zst' '$TMP/s2/cloudtrail.jsonl.zst' && cmp '$TMP/s1/labels.csv' '$TMP/s2/labels.csv'"

@@ -5,6 +5,7 @@ public enum SourceFormat: String, Sendable, Codable, CaseIterable {
     case azureActivity = "azure-activity"
     case entra
     case s3Access = "s3-access"
+    case azureStorage = "azure-storage"
 }
 
 /// What happened to the request: the basis of error and AccessDenied ratios.

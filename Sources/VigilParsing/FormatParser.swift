@@ -25,7 +25,7 @@ public struct FormatParser: RecordParser, Sendable {
         switch format ?? FormatDetector.detect(record) {
         case .cloudtrail: return cloudtrail.parse(record, position: position)
         case .gcpAudit: return gcp.parse(record, position: position)
-        case .azureActivity, .entra: return azure.parse(record, position: position)
+        case .azureActivity, .entra, .azureStorage: return azure.parse(record, position: position)
         case .s3Access: return s3.parse(record, position: position)
         case nil: return .bad("unknown-format")
         }

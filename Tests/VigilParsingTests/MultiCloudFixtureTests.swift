@@ -67,6 +67,15 @@ import VigilTestSupport
 
     static func azureExpect(_ log: [String: Any]) -> (principal: String, action: String, time: Int64)? {
         let category = Self.str(log, "category") ?? ""
+        if ["StorageRead", "StorageWrite", "StorageDelete"].contains(category) {
+            let requester = [Self.str(log, "identity.requester.upn"), Self.str(log, "identity.requester.objectId"), Self.str(log, "identity.requester.appId")]
+            var principal = requester.compactMap { $0 }.first { !$0.isEmpty }
+            if principal == nil, let t = Self.str(log, "identity.type") {
+                principal = t.lowercased() == "anonymous" ? "anonymous:" + ((Self.str(log, "callerIpAddress") ?? "-").split(separator: ":").first.map(String.init) ?? "-")
+                    : "\(t.lowercased()):\(Self.str(log, "properties.accountName") ?? "-")"
+            }
+            return (principal ?? "unknown:azure-storage", "storage:" + (Self.str(log, "operationName") ?? ""), Self.time(Self.str(log, "time")) ?? -1)
+        }
         let entra = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"].contains(category)
         let op = Self.str(log, "operationName") ?? ""
         let low = op.lowercased()
@@ -108,5 +117,30 @@ import VigilTestSupport
         #expect(detect(#"{"insertId":"x","protoPayload":{}}"#) == .gcpAudit)
         #expect(detect(#"{"time":"2024-01-01T00:00:00Z","operationName":"Microsoft.Storage/x/delete"}"#) == .azureActivity)
         #expect(detect(#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#) == nil)
+    }
+}
+
+@Suite struct AzureStorageTests {
+    static func parse(_ s: String) -> AccessEvent? {
+        guard case .event(let e) = Array(s.utf8).withUnsafeBytes({ FormatParser(format: nil).parse($0, position: SourcePosition(input: "t", offset: 0, line: 1)) }) else { return nil }
+        return e
+    }
+
+    @Test func storageBlobLog_readsRequesterBytesAndHidesTheSASSignature() throws {
+        let e = try #require(Self.parse(#"{"time":"2019-02-28T19:10:21.2123117Z","resourceId":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default","category":"StorageRead","operationName":"GetBlob","statusCode":206,"statusText":"Success","callerIpAddress":"192.0.2.10:11111","correlationId":"ad881411","identity":{"type":"OAuth","requester":{"objectId":"o-1","upn":"user@contoso.com"}},"location":"uswestcentral","properties":{"accountName":"acct","userAgentHeader":"Azure-Storage/6.1.0","responseBodySize":2221},"uri":"https://acct.blob.core.windows.net/cont1/blob?sv=2021&sig=SECRET"}"#))
+        #expect(e.source == .azureStorage)
+        #expect(e.principal == "user@contoso.com")
+        #expect(e.action == "storage:GetBlob")
+        #expect(e.sourceIP == "192.0.2.10")
+        #expect(e.bytesOut == 2221)
+        #expect(e.resource == "https://acct.blob.core.windows.net/cont1/blob")
+        #expect(e.outcome == .success && e.readOnly == true)
+    }
+
+    @Test func storageBlobLog_sharedKeyAndDeniedRequests() throws {
+        let sas = try #require(Self.parse(#"{"time":"2024-12-19T19:15:08.173Z","category":"StorageRead","operationName":"GetBlobMetadata","statusCode":403,"callerIpAddress":"1.1.1.1:57484","identity":{"type":"SAS"},"properties":{"accountName":"acct","objectKey":"/acct/c/f.txt"}}"#))
+        #expect(sas.principal == "sas:acct")
+        #expect(sas.outcome == .denied)
+        #expect(sas.resource == "/acct/c/f.txt")
     }
 }

@@ -9,6 +9,7 @@ struct AzureFields {
     var resultType: String?
     var resultSignature: String?
     var statusCode: String?
+    var statusText: String?
     var callerIp: String?
     var resourceId: String?
     var correlationId: String?
@@ -25,6 +26,16 @@ struct AzureFields {
     var initiator: String?
     var initiatorName: String?
     var signInError: Int64?
+    // Storage resource logs (StorageRead/Write/Delete).
+    var identityType: String?
+    var requesterUPN: String?
+    var requesterObjectID: String?
+    var requesterAppID: String?
+    var accountName: String?
+    var objectKey: String?
+    var uri: String?
+    var responseBodySize: Int64?
+    var metricResponseType: String?
 
     var principal: String? {
         for c in [claimUPN, claimName, caller, propsUPN, initiator, initiatorName, claimAppID, claimObjectID] {
@@ -68,16 +79,27 @@ struct AzureFields {
         if s.keyIsCI(k, "resultType") { return str(&s, &resultType) }
         if s.keyIsCI(k, "resultSignature") { return str(&s, &resultSignature) }
         if s.keyIsCI(k, "statusCode") { return str(&s, &statusCode) }
+        if s.keyIsCI(k, "statusText") { return str(&s, &statusText) }
         if s.keyIsCI(k, "callerIpAddress") { return str(&s, &callerIp) }
         if s.keyIsCI(k, "resourceId") { return str(&s, &resourceId) }
         if s.keyIsCI(k, "correlationId") { return str(&s, &correlationId) }
         if s.keyIsCI(k, "tenantId") { return str(&s, &tenantId) }
         if s.keyIsCI(k, "location") { return str(&s, &location) }
         if s.keyIsCI(k, "caller") { return str(&s, &caller) }
+        if s.keyIsCI(k, "uri") { return str(&s, &uri) }
         if s.keyIsCI(k, "identity") {
             guard s.peek() == 123 else { return str(&s, &caller) }
             return s.object { s, k in
                 if s.keyIsCI(k, "claims"), s.peek() == 123 { return s.object { s, k in claim(&s, k) } }
+                if s.keyIsCI(k, "type") { return str(&s, &identityType) }
+                if s.keyIsCI(k, "requester"), s.peek() == 123 {
+                    return s.object { s, k in
+                        if s.keyIsCI(k, "upn") { return str(&s, &requesterUPN) }
+                        if s.keyIsCI(k, "objectId") { return str(&s, &requesterObjectID) }
+                        if s.keyIsCI(k, "appId") { return str(&s, &requesterAppID) }
+                        return s.skipValue()
+                    }
+                }
                 return s.skipValue()
             }
         }
@@ -96,6 +118,11 @@ struct AzureFields {
 
     mutating func property(_ s: inout JSONScanner, _ k: Range<Int>) -> Bool {
         if s.keyIsCI(k, "userPrincipalName") { return str(&s, &propsUPN) }
+        if s.keyIsCI(k, "accountName") { return str(&s, &accountName) }
+        if s.keyIsCI(k, "objectKey") { return str(&s, &objectKey) }
+        if s.keyIsCI(k, "responseBodySize") { responseBodySize = s.int64(); return true }
+        if s.keyIsCI(k, "metricResponseType") { return str(&s, &metricResponseType) }
+        if s.keyIsCI(k, "userAgentHeader") { return str(&s, &userAgent) }
         if s.keyIsCI(k, "ipAddress") { return str(&s, &propsIP) }
         if s.keyIsCI(k, "userAgent") { return str(&s, &userAgent) }
         if s.keyIsCI(k, "status"), s.peek() == 123 {
@@ -116,5 +143,45 @@ struct AzureFields {
             }
         }
         return s.skipValue()
+    }
+}
+
+extension AzureFields {
+    /// Who made a storage request: the requester's UPN, object or app ID; for shared-key and SAS
+    /// requests (no identity) the key type and account (`sas:account`), anonymous ones by IP.
+    var storagePrincipal: (String, String)? {
+        for c in [requesterUPN, requesterObjectID, requesterAppID] {
+            if let c, !c.isEmpty { return (c, requesterUPN != nil ? "User" : "ServicePrincipal") }
+        }
+        guard let t = identityType, !t.isEmpty else { return nil }
+        if t.lowercased() == "anonymous" { return ("anonymous:" + (storageIP ?? "-"), "Anonymous") }
+        return ("\(t.lowercased()):\(accountName ?? "-")", t)
+    }
+
+    /// The caller address without its port (`203.0.113.5:443`, `[2001:db8::1]:443`).
+    var storageIP: String? {
+        guard let ip = callerIp else { return nil }
+        if ip.hasPrefix("["), let end = ip.firstIndex(of: "]") { return String(ip[ip.index(after: ip.startIndex)..<end]) }
+        if ip.filter({ $0 == ":" }).count == 1, let colon = ip.firstIndex(of: ":") { return String(ip[..<colon]) }
+        return ip
+    }
+
+    /// The object touched; the URI without its query string, which may carry a SAS signature.
+    var storageResource: String? {
+        if let k = objectKey, !k.isEmpty { return k }
+        guard let u = uri else { return resourceId }
+        return String(u.split(separator: "?", maxSplits: 1).first ?? Substring(u))
+    }
+
+    var storageOutcome: Outcome {
+        if let c = Int(statusCode ?? "") {
+            if c == 401 || c == 403 { return .denied }
+            return c < 400 ? .success : .error
+        }
+        switch metricResponseType ?? "Success" {
+        case "Success": return .success
+        case "AuthorizationError", "AuthenticationError", "SASAuthorizationError": return .denied
+        default: return .error
+        }
     }
 }

@@ -7,7 +7,9 @@ import VigilCore
 /// Entra `properties.userPrincipalName` / `properties.initiatedBy`. Action: the resource provider +
 /// `:` + the rest of `operationName`, lower-cased (`microsoft.storage:storageaccounts/listkeys/action`), or
 /// `entra:` + the operation for Entra. Records of other kinds in the same stream (`kube-audit`) are
-/// recognised and refused (`unsupported-kind`), never mis-parsed. O(record length).
+/// recognised and refused (`unsupported-kind`), never mis-parsed. Storage resource logs (`StorageRead`,
+/// `StorageWrite`, `StorageDelete`) become `azure-storage` events: action `storage:GetBlob`, the
+/// requester from `identity.requester`, bytes from `properties.responseBodySize`. O(record length).
 public struct AzureParser: RecordParser, Sendable {
     public var keepAllRaw: Bool
     public var detailActions: Set<String>
@@ -31,6 +33,9 @@ public struct AzureParser: RecordParser, Sendable {
         if let c = f.category, c.lowercased().hasPrefix("kube-") { return .bad("unsupported-kind") }
         guard let op = f.operationName, !op.isEmpty else { return .bad("not-azure") }
         guard let timeText = f.time, let time = EventTime.parse(timeText) else { return .bad("missing-time") }
+        if let c = f.category, c.hasPrefix("Storage"), ["StorageRead", "StorageWrite", "StorageDelete"].contains(c) {
+            return .event(storageEvent(f, op: op, time: time, category: c, record: record, position: position))
+        }
         let entra = f.category.map { Self.entraCategories.contains($0) } ?? false
         let format: SourceFormat = entra ? .entra : .azureActivity
         let action = Self.action(op, entra: entra)
@@ -50,6 +55,27 @@ public struct AzureParser: RecordParser, Sendable {
         e.readOnly = op.lowercased().hasSuffix("/read")
         if keepAllRaw || detailActions.contains(action) { e.raw = Array(record) }
         return .event(e)
+    }
+
+    /// A storage resource-log record (StorageBlobLogs and the like): data-plane access to blobs.
+    func storageEvent(_ f: AzureFields, op: String, time: Int64, category: String, record: UnsafeRawBufferPointer,
+                      position: SourcePosition) -> AccessEvent {
+        let (principal, type) = f.storagePrincipal ?? ("unknown:azure-storage", "Unknown")
+        let action = "storage:" + op
+        let id = f.correlationId.map { "\($0)|\(op)|\(f.statusCode ?? "")" } ?? ("h:" + Digest.sha256Hex(record, hexDigits: 16))
+        var e = AccessEvent(time: time, id: id, source: .azureStorage, principal: principal, principalType: type,
+                            action: action, outcome: f.storageOutcome, position: position)
+        e.actorName = f.requesterUPN ?? f.accountName
+        e.account = f.accountName
+        e.resource = f.storageResource
+        e.sourceIP = f.storageIP
+        e.userAgent = f.userAgent
+        e.region = f.location
+        e.bytesOut = category == "StorageRead" ? f.responseBodySize : nil
+        e.readOnly = category == "StorageRead"
+        e.errorCode = e.outcome == .success ? nil : (f.statusText ?? f.statusCode)
+        if keepAllRaw || detailActions.contains(action) { e.raw = Array(record) }
+        return e
     }
 
     /// `Microsoft.Storage/storageAccounts/listKeys/action` → `microsoft.storage:storageaccounts/listkeys/action`.

@@ -32,7 +32,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vigil", dependencies: [
             "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
-            "VigilSources", "VigilState",
+            "VigilSources", "VigilState", "VigilParsing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.

@@ -6,6 +6,7 @@ public enum SourceFormat: String, Sendable, Codable, CaseIterable {
     case entra
     case s3Access = "s3-access"
     case azureStorage = "azure-storage"
+    case mapped
 }
 
 /// What happened to the request: the basis of error and AccessDenied ratios.

@@ -13,9 +13,11 @@ public struct FormatParser: RecordParser, Sendable {
     let gcp: GCPAuditParser
     let azure: AzureParser
     let s3 = S3AccessParser()
+    let mapped: MappedParser?
 
-    public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false) {
+    public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false, mapping: FieldMapping? = nil) {
         self.format = format
+        mapped = mapping.map(MappedParser.init)
         cloudtrail = CloudTrailParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
         gcp = GCPAuditParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
         azure = AzureParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
@@ -27,6 +29,7 @@ public struct FormatParser: RecordParser, Sendable {
         case .gcpAudit: return gcp.parse(record, position: position)
         case .azureActivity, .entra, .azureStorage: return azure.parse(record, position: position)
         case .s3Access: return s3.parse(record, position: position)
+        case .mapped: return mapped?.parse(record, position: position) ?? .bad("no-mapping")
         case nil: return .bad("unknown-format")
         }
     }

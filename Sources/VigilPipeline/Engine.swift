@@ -30,6 +30,8 @@ public final class Engine {
     public var detecting = true
     /// The input format, or nil to detect it per record (`--format auto`).
     public var format: SourceFormat?
+    /// Field mapping for `--format mapped`.
+    public var mapping: FieldMapping?
     /// Reading threads: 1 reads and detects on the caller's thread; 2 or more read ahead on a second
     /// thread (detection itself is sequential, which is what keeps it deterministic).
     public var threads = 1
@@ -72,7 +74,7 @@ public final class Engine {
     public func run(_ inputs: [Input], emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
         let start = Self.monotonicSeconds()
         defer { stats.seconds += Self.monotonicSeconds() - start }
-        let reader = RecordReader(parser: FormatParser(format: format, detailActions: detailActions),
+        let reader = RecordReader(parser: FormatParser(format: format, detailActions: detailActions, mapping: mapping),
                                   maxRecordBytes: config.maxRecordBytes)
         if threads >= 2 && !inputs.isEmpty {
             let ahead = ReadAhead()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilDetection
+import VigilParsing
 import VigilPipeline
 import VigilResponders
 import VigilSources
@@ -9,8 +10,11 @@ import VigilState
 
 /// Options shared by the commands that run the detection engine.
 struct EngineOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Input format: 'auto' (default) recognises each record by its fields, so directories and streams may mix formats; or one of cloudtrail, gcp-audit, azure-activity, entra. (s3-access, azure-storage and mapped are not in this version.)", valueName: "format"))
+    @Option(help: ArgumentHelp("Input format: 'auto' (default) recognises each record by its fields, so directories and streams may mix formats; or one of cloudtrail, gcp-audit, azure-activity, azure-storage, entra, s3-access, mapped (with --mapping).", valueName: "format"))
     var format: String = "auto"
+
+    @Option(help: ArgumentHelp("Field mapping for --format mapped: JSON naming the record path of time, principal, action and the rest (see Models/mapping-example.json).", valueName: "path"))
+    var mapping: String?
 
     @Option(help: ArgumentHelp("Start from a model snapshot written by 'vigil train' (it keeps learning), or a model definition (JSON, see Models/default-model.json) that sets baseline, isolation and detector parameters.", valueName: "path"))
     var model: String?
@@ -35,6 +39,7 @@ struct EngineOptions: ParsableArguments {
 
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+        if format == "mapped" && mapping == nil { throw ValidationError("--format mapped needs --mapping PATH") }
         guard format == "auto" || SourceFormat(rawValue: format) != nil else {
             throw ValidationError("--format \(format) is not supported in this version (supported: auto, \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
@@ -73,6 +78,14 @@ struct EngineOptions: ParsableArguments {
         let inputs = try InputPlanner.expand(paths)
         engine.threads = threads
         engine.format = SourceFormat(rawValue: format)
+        if let m = mapping {
+            guard let data = FileManager.default.contents(atPath: m) else { throw Failure.usage("cannot read mapping file \(m)") }
+            do {
+                engine.mapping = try JSONDecoder().decode(FieldMapping.self, from: data)
+            } catch {
+                throw Failure.usage("\(m): not a usable mapping (\(error))")
+            }
+        }
         let dl = try deadLetter.map { try LineWriter(path: $0) }
         try engine.run(inputs, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
         try dl?.flush()

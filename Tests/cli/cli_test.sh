@@ -31,6 +31,7 @@ check "help lists the subcommands" bash -c "'$VIGIL' --help | grep -q replay && 
 check "replay --help documents inputs and examples" bash -c "'$VIGIL' replay --help | grep -q 'dead-letter' && '$VIGIL' replay --help | grep -q Examples"
 check "unknown option exits 2" exit_code 2 "$VIGIL" replay --no-such-flag "$SAMPLE"
 check "unsupported format exits 2" exit_code 2 "$VIGIL" replay --format syslog "$SAMPLE"
+check "--format mapped without --mapping exits 2" exit_code 2 "$VIGIL" replay --format mapped "$SAMPLE"
 check "missing input exits 3" exit_code 3 "$VIGIL" replay "$TMP/does-not-exist.json"
 echo '{"version":1,"rules":[{"id":"x"}]}' > "$TMP/bad-rules.json"
 check "bad rules file exits 2" exit_code 2 "$VIGIL" replay --rules "$TMP/bad-rules.json" "$SAMPLE"

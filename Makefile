@@ -3,7 +3,7 @@
 SWIFT       ?= swift
 BUILD_FLAGS ?= -c release -Xswiftc -enable-testing
 BIN         := .build/release/vigil
-SAMPLE      := SampleLogs/cloudtrail.jsonl.zst
+SAMPLE      := SampleLogs/logs
 FUZZ_SECONDS ?= 300
 LABELS      := SampleLogs/labels.csv
 
@@ -62,7 +62,7 @@ bench-core: build
 	bash Benchmarks/bench_core.sh $(BIN)
 
 sample: build
-	$(BIN) simulate --days 7 --principals 150 --seed 42 --out SampleLogs
+	$(BIN) simulate --days 7 --principals 150 --seed 42 --cloud aws,gcp,azure --out SampleLogs
 
 clean:
 	rm -rf .build

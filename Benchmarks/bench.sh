@@ -8,7 +8,7 @@
 set -euo pipefail
 VIGIL=${1:-.build/release/vigil}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-INPUT=${2:-$ROOT/SampleLogs/cloudtrail.jsonl.zst}
+INPUT=${2:-$ROOT/SampleLogs/logs/cloudtrail.jsonl.zst}
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 
 now() { date +%s.%N; }

@@ -5,6 +5,8 @@ public struct SimulationConfig: Sendable {
     public var days: Int
     public var principals: Int
     public var seed: UInt64
+    /// Clouds to simulate: `aws` always; `gcp` and `azure` add their streams (and S3 access logs).
+    public var clouds: Set<String> = ["aws"]
     /// First day, midnight UTC (ms). Default: Monday 2026-11-02.
     public var start: Int64 = EventTime.parse("2026-11-02T00:00:00Z")!
 
@@ -22,7 +24,10 @@ public struct SimulationConfig: Sendable {
 
 /// The generated logs: time-ordered CloudTrail JSON lines and the labels CSV.
 public struct SimulationOutput: Sendable {
+    /// CloudTrail lines (the AWS stream).
     public var lines: [String]
+    /// Other streams by file name (`gcp-audit.jsonl`, `azure.jsonl`, `s3-access.log`), time-ordered.
+    public var streams: [(name: String, lines: [String])] = []
     public var labelsCSV: String
     public var attackEvents: Int
     public var scenarios: [String]
@@ -37,6 +42,8 @@ struct SimEvent {
     var id: String
     var label: String?     // "attack" or "benign" for labelled rows
     var scenario: String
+    /// The output file the record belongs to (`cloudtrail.jsonl` for the AWS stream).
+    var stream = "cloudtrail.jsonl"
 }
 
 /// Generates a simulated organisation's CloudTrail. See the target overview.
@@ -47,6 +54,9 @@ public struct Simulator {
     var catalog: Catalog
     var events: [SimEvent] = []
     var actors: [Actor] = []
+    /// Records of the other clouds, and their own random stream (see Simulator+Clouds).
+    var cloud: [SimEvent] = []
+    var crng: SimRandom
 
     public init(config: SimulationConfig) {
         self.config = config
@@ -54,6 +64,7 @@ public struct Simulator {
         org = Organisation(rng: &r)
         catalog = Catalog(org: org)
         rng = r
+        crng = SimRandom(seed: config.seed ^ 0xC10D_5EED)
     }
 
     public mutating func run() -> SimulationOutput {
@@ -61,17 +72,25 @@ public struct Simulator {
         for a in actors { simulateBenign(a) }
         benignSurprises()
         attacks()
+        if config.clouds.contains("gcp") { gcpActivity() }
+        if config.clouds.contains("azure") { azureActivity() }
+        if config.clouds.count > 1 { s3AccessActivity() }
         events.sort { $0.time != $1.time ? $0.time < $1.time : $0.seq < $1.seq }
+        cloud.sort { $0.time != $1.time ? $0.time < $1.time : $0.seq < $1.seq }
         var csv = "eventID,label,scenario\n"
         var attackCount = 0
         var scenarios = Set<String>()
-        for e in events where e.label != nil {
+        for e in events + cloud where e.label != nil {
             csv += "\(e.id),\(e.label!),\(e.scenario)\n"
             if e.label == "attack" { attackCount += 1; scenarios.insert(e.scenario) }
         }
         let keys = Set(actors.map(\.principalKey))
-        return SimulationOutput(lines: events.map(\.json), labelsCSV: csv, attackEvents: attackCount,
-                                scenarios: scenarios.sorted(), principals: keys.count)
+        var out = SimulationOutput(lines: events.map(\.json), labelsCSV: csv, attackEvents: attackCount,
+                                   scenarios: scenarios.sorted(), principals: keys.count)
+        for name in Set(cloud.map(\.stream)).sorted() {
+            out.streams.append((name, cloud.filter { $0.stream == name }.map(\.json)))
+        }
+        return out
     }
 
     /// Renders and records one call.

@@ -13,9 +13,9 @@ struct Vigil: ParsableCommand {
         Vigil learns how each principal (IAM user, role, access key) normally behaves, in event time, and raises explained alerts (JSON lines, schema vigil.alert/1) when one starts behaving unlike itself, or performs a curated high-risk action (logging stopped, keys created for others, snapshots shared out, ...).
 
         Quick start:
-          vigil simulate --out SampleLogs/demo            # a realistic organisation with attacks
-          vigil replay --output text SampleLogs/demo/cloudtrail.jsonl.zst   # explained alerts
-          vigil eval --labels SampleLogs/demo/labels.csv SampleLogs/demo/cloudtrail.jsonl.zst
+          vigil simulate --cloud aws,gcp,azure --out SampleLogs/demo   # an organisation with attacks
+          vigil replay --output text SampleLogs/demo/logs              # explained alerts
+          vigil eval --labels SampleLogs/demo/labels.csv SampleLogs/demo/logs
 
         Exit codes: 0 success (alerts or not), 2 usage or configuration error, 3 unreadable input, 4 state error.
         """,

@@ -83,9 +83,10 @@ import VigilTestSupport
         if entra { action = "entra:" + op } else if let i = low.firstIndex(of: "/") { action = low[..<i] + ":" + low[low.index(after: i)...] } else { action = "azure:" + low }
         let claims = Self.get(log, "identity.claims") as? [String: Any]
         let candidates: [String?] = [claims?["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"] as? String,
-                                     claims?["name"] as? String, Self.str(log, "caller") ?? (Self.get(log, "identity") as? String),
                                      Self.str(log, "properties.userPrincipalName"),
-                                     Self.str(log, "properties.initiatedBy.user.userPrincipalName") ?? Self.str(log, "properties.initiatedBy.app.displayName"),
+                                     Self.str(log, "properties.initiatedBy.user.userPrincipalName"),
+                                     claims?["name"] as? String, Self.str(log, "caller") ?? (Self.get(log, "identity") as? String),
+                                     Self.str(log, "properties.initiatedBy.app.displayName"),
                                      claims?["appid"] as? String]
         let principal = candidates.compactMap { $0 }.first { !$0.isEmpty } ?? "unknown:\(entra ? "entra" : "azure-activity")"
         return (principal, action, Self.time(Self.str(log, "time")) ?? -1)

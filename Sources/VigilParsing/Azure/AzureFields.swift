@@ -38,7 +38,8 @@ struct AzureFields {
     var metricResponseType: String?
 
     var principal: String? {
-        for c in [claimUPN, claimName, caller, propsUPN, initiator, initiatorName, claimAppID, claimObjectID] {
+        // UPNs first: Entra's top-level `identity` is only a display name.
+        for c in [claimUPN, propsUPN, initiator, claimName, caller, initiatorName, claimAppID, claimObjectID] {
             if let c, !c.isEmpty { return c }
         }
         return nil

@@ -10,7 +10,7 @@ struct Eval: ParsableCommand {
         Labels are CSV with header eventID,label,scenario (label attack or benign; unlisted events are benign). A scenario is detected when one of its attack events is among some alert's evidence; an incident whose alerts' evidence holds no attack event is a false incident; false_incidents_per_1000 = 1000 × false incidents / benign events. The JSON summary goes to stdout; alerts only with --alerts.
 
         Example:
-          vigil eval --labels SampleLogs/labels.csv SampleLogs/cloudtrail.jsonl.zst
+          vigil eval --labels SampleLogs/labels.csv SampleLogs/logs
         """
     )
 

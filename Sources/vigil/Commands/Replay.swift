@@ -6,10 +6,10 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay log files, directories or stdin and emit alerts.",
         discussion: """
-        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic bytes. CloudTrail may be JSON lines or delivery files {"Records":[...]}, pretty-printed or not.
+        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic bytes. Formats are recognised per record (CloudTrail JSON lines or {"Records":[...]} files, GCP audit, Azure Activity/Entra/Storage, S3 access logs); see --format.
 
         Examples:
-          vigil replay SampleLogs/cloudtrail.jsonl.zst
+          vigil replay SampleLogs/logs
           vigil replay --output text --dead-letter bad.jsonl --stats stats.json logs/
           zcat trail.json.gz | vigil replay -
         """

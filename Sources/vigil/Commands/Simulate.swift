@@ -9,10 +9,11 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate realistic CloudTrail for a simulated organisation, with labelled attacks.",
         discussion: """
-        Writes DIR/cloudtrail.jsonl.zst (time-ordered CloudTrail JSON lines) and DIR/labels.csv (eventID,label,scenario). People keep office hours in their time zones; CI and service roles run around the clock; a few users are dormant. Eleven attack scenarios (stolen key, enumeration, S3 mass download, logging disabled, backdoor user/role/Lambda, snapshot sharing, secrets dump, password-data harvest, dormant-account revival) are interleaved with benign surprises (a new hire, a CI release burst, a traveller, a key rotation). Same seed, same bytes.
+        Writes DIR/logs/cloudtrail.jsonl.zst (time-ordered CloudTrail JSON lines) — with --cloud also gcp-audit.jsonl.zst, azure.jsonl.zst and s3-access.log.zst — and DIR/labels.csv (eventID,label,scenario). People keep office hours in their time zones; CI and service roles run around the clock; a few users are dormant. Eleven AWS attack scenarios (stolen key, enumeration, S3 mass download, logging disabled, backdoor user/role/Lambda, snapshot sharing, secrets dump, password-data harvest, dormant-account revival), plus three each for GCP (service-account key, bucket made public, log sink deleted) and Azure (storage keys listed then drained, diagnostics deleted, disk exported) and one seen only in S3 access logs, are interleaved with benign surprises (a new hire, a CI release burst, a traveller, a key rotation). Same seed, same bytes.
 
         Example:
-          vigil simulate --days 7 --principals 150 --seed 42 --out SampleLogs
+          vigil simulate --days 7 --principals 150 --seed 42 --cloud aws,gcp,azure --out SampleLogs
+          vigil eval --labels SampleLogs/labels.csv SampleLogs/logs
         """
     )
 
@@ -25,7 +26,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Random seed; the same seed gives byte-identical logs.")
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("Clouds to simulate. Only 'aws' exists in this version.", valueName: "aws"))
+    @Option(help: ArgumentHelp("Clouds to simulate, comma-separated: aws (CloudTrail), gcp (Cloud Audit Logs), azure (Activity Log, Entra sign-ins, Storage blob logs). Adding any other cloud also writes S3 server access logs.", valueName: "aws,gcp,azure"))
     var cloud: String = "aws"
 
     @Option(help: ArgumentHelp("Directory to write into (created if missing).", valueName: "dir"))
@@ -38,7 +39,10 @@ struct Simulate: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard cloud == "aws" else { throw ValidationError("--cloud \(cloud) is not supported in this version (only aws)") }
+        let clouds = Set(cloud.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        guard clouds.contains("aws"), clouds.isSubset(of: ["aws", "gcp", "azure"]) else {
+            throw ValidationError("--cloud takes aws, gcp, azure (aws included), comma-separated")
+        }
         do { try SimulationConfig(days: days, principals: principals, seed: seed).validate() } catch {
             throw ValidationError("\(error)")
         }
@@ -46,26 +50,30 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        var sim = Simulator(config: SimulationConfig(days: days, principals: principals, seed: seed))
+        var config = SimulationConfig(days: days, principals: principals, seed: seed)
+        config.clouds = Set(cloud.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        var sim = Simulator(config: config)
         let output = sim.run()
         do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: out + "/logs", withIntermediateDirectories: true)
         } catch {
-            throw Failure.usage("cannot create \(out): \(error.localizedDescription)")
+            throw Failure.usage("cannot create \(out)/logs: \(error.localizedDescription)")
         }
-        var text = ""
-        text.reserveCapacity(output.lines.count * 900)
-        for l in output.lines { text += l; text += "\n" }
-        try SnapshotFile.write(Array(text.utf8), to: out + "/cloudtrail.jsonl.zst", level: 19)
+        for (name, lines) in [("cloudtrail.jsonl", output.lines)] + output.streams {
+            var text = ""
+            text.reserveCapacity(lines.count * 900)
+            for l in lines { text += l; text += "\n" }
+            try SnapshotFile.write(Array(text.utf8), to: out + "/logs/" + name + ".zst", level: 19)
+        }
         guard FileManager.default.createFile(atPath: out + "/labels.csv", contents: Data(output.labelsCSV.utf8)) else {
             throw Failure.usage("cannot write \(out)/labels.csv")
         }
         if let p = stats {
-            let line = "{\"events\":\(output.lines.count),\"principals\":\(output.principals),\"scenarios\":\(output.scenarios.count),\"attack_events\":\(output.attackEvents),\"seconds\":\(JSONText.fixed(Date().timeIntervalSince(started), digits: 3))}\n"
+            let line = "{\"events\":\(output.lines.count + output.streams.reduce(0) { $0 + $1.lines.count }),\"principals\":\(output.principals),\"scenarios\":\(output.scenarios.count),\"attack_events\":\(output.attackEvents),\"seconds\":\(JSONText.fixed(Date().timeIntervalSince(started), digits: 3))}\n"
             guard FileManager.default.createFile(atPath: p, contents: Data(line.utf8)) else { throw Failure.usage("cannot write \(p)") }
         }
         if !quiet {
-            FileHandle.standardError.write(Data("vigil: \(output.lines.count) events, \(output.principals) principals, \(output.scenarios.count) attack scenarios (\(output.attackEvents) attack events) in \(out)\n".utf8))
+            FileHandle.standardError.write(Data("vigil: \(output.lines.count + output.streams.reduce(0) { $0 + $1.lines.count }) events, \(output.principals) AWS principals, \(output.scenarios.count) attack scenarios (\(output.attackEvents) attack events) in \(out)\n".utf8))
         }
     }
 }

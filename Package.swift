@@ -36,10 +36,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
-        .target(name: "VigilFuzzSupport"),
+        .target(name: "VigilFuzzSupport", dependencies: ["VigilCore", "VigilParsing"]),
         .executableTarget(name: "FuzzFraming", dependencies: ["VigilFraming", "VigilCore", "VigilFuzzSupport"]),
         .executableTarget(name: "FuzzCloudTrail", dependencies: ["VigilParsing", "VigilDetection", "VigilCore", "VigilFuzzSupport"]),
-        .executableTarget(name: "FuzzParsers", dependencies: ["VigilParsing", "VigilCore", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzGCPAudit", dependencies: ["VigilParsing", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzAzure", dependencies: ["VigilParsing", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzS3Access", dependencies: ["VigilParsing", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzMapped", dependencies: ["VigilParsing", "VigilFuzzSupport"]),
         // Helpers shared by the test targets only: paths to shared fixtures, gzip/zstd writers.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),

@@ -7,9 +7,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_EACH=${FUZZ_SECONDS:-300}
 SCRATCH=$ROOT/.build-fuzz
+HARNESSES=${FUZZ_HARNESSES:-FuzzFraming FuzzCloudTrail FuzzGCPAudit FuzzAzure FuzzS3Access FuzzMapped}
 FIXTURES=$ROOT/../shared/fixtures/panther
 cd "$ROOT"
-for h in FuzzFraming FuzzCloudTrail FuzzParsers; do
+for h in $HARNESSES; do
   swift build --product "$h" --scratch-path "$SCRATCH" --sanitize=fuzzer \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -D -Xswiftc FUZZING -Xswiftc -parse-as-library
 done
@@ -18,17 +19,23 @@ BIN=$(swift build --scratch-path "$SCRATCH" --show-bin-path)
 python3 - "$FIXTURES" "$SCRATCH/corpus" <<'PY'
 import gzip, json, os, sys
 fixtures, out = sys.argv[1], sys.argv[2]
-ct = os.path.join(out, "FuzzCloudTrail"); fr = os.path.join(out, "FuzzFraming"); ps = os.path.join(out, "FuzzParsers")
-os.makedirs(ct, exist_ok=True); os.makedirs(fr, exist_ok=True); os.makedirs(ps, exist_ok=True)
-for fmt, name in [(1, "gcp_audit"), (2, "azure_monitor_activity"), (2, "azure_entra_audit_signin")]:
-    for i, l in enumerate(open(os.path.join(fixtures, f"{name}.rule_tests.jsonl"))):
-        open(os.path.join(ps, f"{name}{i:04d}"), "wb").write(bytes([fmt]) + json.dumps(json.loads(l)["log"]).encode())
+def corpus(name):
+    d = os.path.join(out, name); os.makedirs(d, exist_ok=True); return d
+ct, fr = corpus("FuzzCloudTrail"), corpus("FuzzFraming")
+def seed(harness, fixture_file):
+    d = corpus(harness)
+    for i, l in enumerate(open(os.path.join(fixtures, fixture_file))):
+        open(os.path.join(d, f"{fixture_file[:12]}{i:04d}"), "w").write(json.dumps(json.loads(l)["log"]))
+seed("FuzzGCPAudit", "gcp_audit.rule_tests.jsonl")
+seed("FuzzAzure", "azure_monitor_activity.rule_tests.jsonl")
+seed("FuzzAzure", "azure_entra_audit_signin.rule_tests.jsonl")
+seed("FuzzMapped", "okta_system_log.rule_tests.jsonl")
 s3 = ('79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] '
       '192.0.2.3 {req} 3E57427F3EXAMPLE {op} {key} "GET /awsexamplebucket1/{key} HTTP/1.1" {st} - 113 - 7 - "-" "S3Console/0.4" - '
       'hostid= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2 - -')
 for i, (req, op, key, st) in enumerate([("-", "REST.GET.OBJECT", "a.txt", 200), ("arn:aws:sts::1:assumed-role/r/s", "REST.PUT.ACL", "-", 403),
                                         ("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "REST.POST.MULTI_OBJECT_DELETE", "-", 200)]):
-    open(os.path.join(ps, f"s3access{i}"), "wb").write(bytes([3]) + s3.format(req=req, op=op, key=key, st=st).encode())
+    open(os.path.join(corpus("FuzzS3Access"), f"s3access{i}"), "w").write(s3.format(req=req, op=op, key=key, st=st))
 logs = [json.loads(l)["log"] for l in open(os.path.join(fixtures, "aws_cloudtrail.rule_tests.jsonl"))]
 for i, log in enumerate(logs):
     open(os.path.join(ct, f"ct{i:04d}.json"), "w").write(json.dumps(log))
@@ -41,7 +48,7 @@ for i in range(0, len(logs), 25):
         open(os.path.join(fr, f"{name}{i:04d}"), "wb").write(bytes([7]) + data)
         open(os.path.join(fr, f"{name}{i:04d}.gz"), "wb").write(gzip.compress(data))
 PY
-for h in FuzzFraming FuzzCloudTrail FuzzParsers; do
+for h in $HARNESSES; do
   mkdir -p "$SCRATCH/artifacts/$h"
   echo "== $h for ${SECONDS_EACH}s"
   ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no "$BIN/$h" "$SCRATCH/corpus/$h" -max_total_time="$SECONDS_EACH" -rss_limit_mb=4096 -detect_leaks=0 \

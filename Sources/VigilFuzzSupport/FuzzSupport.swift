@@ -27,3 +27,19 @@ public enum FuzzSupport {
         }
     }
 }
+
+extension FuzzSupport {
+    /// The body every parser harness shares: parse the bytes as one record; whatever parses must
+    /// carry a principal and an action and a time that formats.
+    public static func parseOne(_ parser: some RecordParser, _ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+        let record = UnsafeRawBufferPointer(start: data, count: size)
+        if case .event(let e) = parser.parse(record, position: SourcePosition(input: "fuzz", offset: 0, line: 1)) {
+            precondition(!e.principal.isEmpty && !e.action.isEmpty)
+            _ = EventTime.format(e.time)
+        }
+        return 0
+    }
+}
+
+import VigilCore
+import VigilParsing

@@ -4,8 +4,8 @@ import VigilCore
 import VigilTestSupport
 @testable import VigilParsing
 
-/// Every CloudTrail record of the Panther rule tests parses with the principal, action and time
-/// its own fields give (computed here independently from the documented folding rules), and
+/// Every CloudTrail record of the Panther rule tests parses with the principal, action, time and
+/// outcome its own fields give (computed here independently from the documented folding rules), and
 /// records without a time are dead-lettered as `missing-time`.
 @Suite struct CloudTrailFixtureTests {
     /// The documented canonical principal, from Foundation-decoded fields (the oracle).
@@ -76,6 +76,13 @@ import VigilTestSupport
             let p = Self.expectedPrincipal(log)
             if e.principal != p { failures.append("\(row["test_name"]!): principal \(e.principal) != \(p)") }
             if let id = log["eventID"] as? String, !id.isEmpty, e.id != id { failures.append("\(row["test_name"]!): id") }
+            // Outcome: an error code is a denial when authorization refused, else an error; a failed
+            // console login is an error.
+            let code = log["errorCode"] as? String ?? ""
+            let denied = code.contains("AccessDenied") || code.contains("UnauthorizedOperation") || code == "Unauthorized" || code.contains("UnauthorizedAccess") || code == "Forbidden"
+            let consoleFailed = ((log["responseElements"] as? [String: Any])?["ConsoleLogin"] as? String) == "Failure"
+            let want: Outcome = !code.isEmpty ? (denied ? .denied : .error) : (consoleFailed ? .error : .success)
+            if e.outcome != want { failures.append("\(row["test_name"]!): outcome \(e.outcome) != \(want)") }
         }
         #expect(failures.isEmpty, "\(failures.prefix(10))")
         print("CloudTrail fixtures: \(parsed) parsed, \(missingTime) dead-lettered as missing-time, \(failures.count) mismatches of \(rows.count)")

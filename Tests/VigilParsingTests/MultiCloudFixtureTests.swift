@@ -28,7 +28,7 @@ import VigilTestSupport
     struct Tally { var parsed = 0, refused = 0, wrong: [String] = [] }
 
     static func run(_ file: String, expect: ([String: Any]) -> (principal: String, action: String, time: Int64)?,
-                    refusal: ([String: Any]) -> String?) throws -> Tally {
+                    outcome: ([String: Any]) -> Outcome, refusal: ([String: Any]) -> String?) throws -> Tally {
         var t = Tally()
         for row in try TestSupport.fixture(file) {
             let log = row["log"] as! [String: Any]
@@ -41,8 +41,8 @@ import VigilTestSupport
             }
             guard let exp = expect(log) else { continue }
             guard case .event(let e) = r else { t.wrong.append("\(name): \(r)"); continue }
-            if e.principal != exp.principal || e.action != exp.action || e.time != exp.time {
-                t.wrong.append("\(name): got \(e.principal) \(e.action) \(e.time), want \(exp)")
+            if e.principal != exp.principal || e.action != exp.action || e.time != exp.time || e.outcome != outcome(log) {
+                t.wrong.append("\(name): got \(e.principal) \(e.action) \(e.time) \(e.outcome), want \(exp) \(outcome(log))")
             } else {
                 t.parsed += 1
             }
@@ -56,7 +56,7 @@ import VigilTestSupport
             let service = (Self.str(p, "serviceName") ?? "unknown").replacingOccurrences(of: ".googleapis.com", with: "")
             return (Self.str(p, "authenticationInfo.principalEmail").flatMap { $0.isEmpty ? nil : $0 } ?? "unknown:gcp-audit",
                     service + ":" + (Self.str(p, "methodName") ?? "unknown"), Self.time(Self.str(log, "timestamp")) ?? -1)
-        }, refusal: { log in
+        }, outcome: Self.gcpOutcome, refusal: { log in
             if Self.get(log, "protoPayload") == nil { return Self.get(log, "operationName") != nil ? nil : "unknown-format" }
             return Self.time(Self.str(log, "timestamp")) == nil ? "missing-time" : nil
         })
@@ -92,6 +92,33 @@ import VigilTestSupport
         return (principal, action, Self.time(Self.str(log, "time")) ?? -1)
     }
 
+    /// GCP: status code 7 (PERMISSION_DENIED) or 16 (UNAUTHENTICATED), or an authorization not
+    /// granted, is a denial; any other non-zero code an error.
+    static func gcpOutcome(_ log: [String: Any]) -> Outcome {
+        let p = Self.get(log, "protoPayload")
+        if let code = (Self.get(p, "status.code") as? NSNumber)?.intValue, code != 0 { return code == 7 || code == 16 ? .denied : .error }
+        let infos = Self.get(p, "authorizationInfo") as? [[String: Any]] ?? []
+        if infos.contains(where: { ($0.first { $0.key.lowercased() == "granted" }?.value as? NSNumber)?.boolValue == false }) { return .denied }
+        return .success
+    }
+
+    /// Azure: 401/403 or Forbidden/Unauthorized is a denial; Failure/Failed or a non-zero Entra error
+    /// an error; storage records by status code.
+    static func azureOutcome(_ log: [String: Any]) -> Outcome {
+        let code = Self.get(log, "statusCode").map { "\($0)" } ?? ""
+        if ["StorageRead", "StorageWrite", "StorageDelete"].contains(Self.str(log, "category") ?? ""), let c = Int(code) {
+            return c == 401 || c == 403 ? .denied : (c < 400 ? .success : .error)
+        }
+        let sig = (Self.str(log, "resultSignature") ?? "") + " " + code
+        if sig.contains("Forbidden") || sig.contains("403") || sig.contains("Unauthorized") || sig.contains("401") { return .denied }
+        if let e = (Self.get(log, "properties.status.errorCode") as? NSNumber)?.intValue, e != 0 { return .error }
+        let r = (Self.str(log, "resultType") ?? "").lowercased()
+        if ["failure", "failed", "fail", "error"].contains(r) { return .error }
+        let entra = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"].contains(Self.str(log, "category") ?? "")
+        if entra, let n = Int(r), n != 0 { return .error }
+        return .success
+    }
+
     static func azureRefusal(_ log: [String: Any]) -> String? {
         if (Self.str(log, "category") ?? "").lowercased().hasPrefix("kube-") { return "unsupported-kind" }
         if (Self.str(log, "operationName") ?? "").isEmpty { return "not-azure" }
@@ -99,14 +126,14 @@ import VigilTestSupport
     }
 
     @Test func azureActivity_recordsParseOrAreRefusedNeverMisparsed() throws {
-        let t = try Self.run("azure_monitor_activity.rule_tests.jsonl", expect: Self.azureExpect, refusal: Self.azureRefusal)
+        let t = try Self.run("azure_monitor_activity.rule_tests.jsonl", expect: Self.azureExpect, outcome: Self.azureOutcome, refusal: Self.azureRefusal)
         print("Azure activity fixtures: \(t.parsed) parsed, \(t.refused) refused as expected (Kubernetes, no time), \(t.wrong.count) wrong")
         #expect(t.wrong.isEmpty, "\(t.wrong.prefix(5))")
         #expect(t.parsed > 150)
     }
 
     @Test func entra_recordsParseToTheirOwnFields() throws {
-        let t = try Self.run("azure_entra_audit_signin.rule_tests.jsonl", expect: Self.azureExpect, refusal: Self.azureRefusal)
+        let t = try Self.run("azure_entra_audit_signin.rule_tests.jsonl", expect: Self.azureExpect, outcome: Self.azureOutcome, refusal: Self.azureRefusal)
         print("Entra fixtures: \(t.parsed) parsed, \(t.refused) refused as expected, \(t.wrong.count) wrong")
         #expect(t.wrong.isEmpty, "\(t.wrong.prefix(5))")
         #expect(t.parsed > 30)

@@ -6,7 +6,7 @@ import VigilFuzzSupport
 @main
 struct Reproducer {
     static func main() {
-        FuzzSupport.reproduce(CommandLine.arguments.dropFirst(), fuzzParsers)
+        FuzzSupport.reproduce(CommandLine.arguments.dropFirst(), fuzzS3Access)
     }
 }
 #endif

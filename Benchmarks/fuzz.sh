@@ -53,6 +53,7 @@ for h in $HARNESSES; do
   echo "== $h for ${SECONDS_EACH}s"
   ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=no "$BIN/$h" "$SCRATCH/corpus/$h" -max_total_time="$SECONDS_EACH" -rss_limit_mb=4096 -detect_leaks=0 \
     -artifact_prefix="$SCRATCH/artifacts/$h/" -print_final_stats=1 2>&1 | grep -E "^#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|crash-|Test unit written" || true
-  n=$(find "$SCRATCH/artifacts/$h" -type f | wc -l)
+  mkdir -p "$SCRATCH/artifacts/$h"
+  n=$(find "$SCRATCH/artifacts/$h" -type f 2>/dev/null | wc -l)
   echo "$h: $n crash file(s)"
 done

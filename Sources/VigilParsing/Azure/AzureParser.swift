@@ -11,25 +11,18 @@ import VigilCore
 /// `StorageWrite`, `StorageDelete`) become `azure-storage` events: action `storage:GetBlob`, the
 /// requester from `identity.requester`, bytes from `properties.responseBodySize`. O(record length).
 public struct AzureParser: RecordParser, Sendable {
-    public var keepAllRaw: Bool
-    public var detailActions: Set<String>
+    public var raw: RawRecordPolicy
 
     static let entraCategories: Set<String> = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs",
                                                "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"]
 
     public init(detailActions: Set<String> = [], keepAllRaw: Bool = false) {
-        self.detailActions = detailActions
-        self.keepAllRaw = keepAllRaw
+        raw = RawRecordPolicy(detailActions: detailActions, keepAll: keepAllRaw)
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
-        guard UTF8Check.isValid(record) else { return .bad("invalid-utf8") }
-        var s = JSONScanner(record)
-        guard s.peek() == 123 else { return .bad("not-an-object") }
         var f = AzureFields()
-        guard s.object({ s, k in f.read(&s, k) }) else { return .bad("not-json") }
-        s.skipWS()
-        guard s.atEnd else { return .bad("not-json") }
+        if let bad = JSONRecord.read(record, { s, k in f.read(&s, k) }) { return .bad(bad) }
         if let c = f.category, c.lowercased().hasPrefix("kube-") { return .bad("unsupported-kind") }
         guard let op = f.operationName, !op.isEmpty else { return .bad("not-azure") }
         guard let timeText = f.time, let time = EventTime.parse(timeText) else { return .bad("missing-time") }
@@ -53,7 +46,7 @@ public struct AzureParser: RecordParser, Sendable {
         e.region = f.location
         e.errorCode = e.outcome == .success ? nil : (f.resultSignature ?? f.resultType)
         e.readOnly = op.lowercased().hasSuffix("/read")
-        if keepAllRaw || detailActions.contains(action) { e.raw = Array(record) }
+        if raw.keeps(action) { e.raw = Array(record) }
         return .event(e)
     }
 
@@ -74,7 +67,7 @@ public struct AzureParser: RecordParser, Sendable {
         e.bytesOut = category == "StorageRead" ? f.responseBodySize : nil
         e.readOnly = category == "StorageRead"
         e.errorCode = e.outcome == .success ? nil : (f.statusText ?? f.statusCode)
-        if keepAllRaw || detailActions.contains(action) { e.raw = Array(record) }
+        if raw.keeps(action) { e.raw = Array(record) }
         return e
     }
 

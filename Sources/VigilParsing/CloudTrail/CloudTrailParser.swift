@@ -7,24 +7,17 @@ import VigilCore
 /// (policy documents, request parameters); only those events carry a copy of their bytes.
 /// Cost: O(record length); allocations: the strings kept in the event.
 public struct CloudTrailParser: RecordParser, Sendable {
-    public var detailActions: Set<String>
-    /// When true every event keeps its raw bytes (used by tests and `--explain`-style tools).
-    public var keepAllRaw: Bool
+    public var raw: RawRecordPolicy
 
+    /// `detailActions`: actions whose raw record is kept; `keepAllRaw`: keep every record's bytes
+    /// (tests and tools).
     public init(detailActions: Set<String> = [], keepAllRaw: Bool = false) {
-        self.detailActions = detailActions
-        self.keepAllRaw = keepAllRaw
+        raw = RawRecordPolicy(detailActions: detailActions, keepAll: keepAllRaw)
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
-        guard UTF8Check.isValid(record) else { return .bad("invalid-utf8") }
-        var s = JSONScanner(record)
-        guard s.peek() == 123 else { return .bad("not-an-object") }
         var f = CloudTrailFields()
-        let ok = s.object { s, key in f.read(&s, key) }
-        guard ok else { return .bad("not-json") }
-        s.skipWS()
-        guard s.atEnd else { return .bad("not-json") }
+        if let bad = JSONRecord.read(record, { s, key in f.read(&s, key) }) { return .bad(bad) }
         guard let timeText = f.eventTime else { return .bad("missing-time") }
         // A time that does not parse is no more usable than none (Contract: `missing-time`).
         guard let time = EventTime.parse(timeText) else { return .bad("missing-time") }
@@ -59,9 +52,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
         e.bytesIn = f.bytesIn
         e.bytesOut = f.bytesOut
         e.readOnly = f.readOnly
-        if keepAllRaw || detailActions.contains(action) || detailActions.contains("*") {
-            e.raw = Array(record)
-        }
+        if raw.keeps(action) { e.raw = Array(record) }
         return .event(e)
     }
 

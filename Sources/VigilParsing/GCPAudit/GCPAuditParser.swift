@@ -8,22 +8,15 @@ import VigilCore
 /// (7 = PERMISSION_DENIED, 16 = UNAUTHENTICATED → denied) and `authorizationInfo[].granted`.
 /// Keys are matched case-insensitively (some exports lowercase them). O(record length).
 public struct GCPAuditParser: RecordParser, Sendable {
-    public var keepAllRaw: Bool
-    public var detailActions: Set<String>
+    public var raw: RawRecordPolicy
 
     public init(detailActions: Set<String> = [], keepAllRaw: Bool = false) {
-        self.detailActions = detailActions
-        self.keepAllRaw = keepAllRaw
+        raw = RawRecordPolicy(detailActions: detailActions, keepAll: keepAllRaw)
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
-        guard UTF8Check.isValid(record) else { return .bad("invalid-utf8") }
-        var s = JSONScanner(record)
-        guard s.peek() == 123 else { return .bad("not-an-object") }
         var f = GCPFields()
-        guard s.object({ s, k in f.read(&s, k) }) else { return .bad("not-json") }
-        s.skipWS()
-        guard s.atEnd else { return .bad("not-json") }
+        if let bad = JSONRecord.read(record, { s, k in f.read(&s, k) }) { return .bad(bad) }
         guard f.sawPayload else { return .bad("not-gcp-audit") }
         guard let timeText = f.timestamp, let time = EventTime.parse(timeText) else { return .bad("missing-time") }
         let service = (f.serviceName ?? "unknown").replacingSuffix(".googleapis.com")
@@ -51,7 +44,7 @@ public struct GCPAuditParser: RecordParser, Sendable {
         e.region = f.location
         e.errorCode = code
         e.readOnly = f.logName.map { $0.contains("data_access") }
-        if keepAllRaw || detailActions.contains(action) { e.raw = Array(record) }
+        if raw.keeps(action) { e.raw = Array(record) }
         return .event(e)
     }
 }

@@ -65,17 +65,22 @@ def run_vigil(binary, path):
     return r["auroc"], r["rows"] / max(r["seconds"], 1e-9)
 
 
+def score_then_learn(rows, y, score, learn):
+    """Scores each row, then learns it; returns (AUROC, rows/s of the loop)."""
+    scores = []
+    t = time.perf_counter()
+    for r in rows:
+        scores.append(score(r))
+        learn(r)
+    dt = time.perf_counter() - t
+    return auroc(scores, y), len(rows) / dt
+
+
 def run_hst(X, y):
     from river import anomaly, preprocessing
     model = preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=1)
     rows = [{f"x{i}": float(v) for i, v in enumerate(r)} for r in X]
-    scores = []
-    t = time.perf_counter()
-    for d in rows:
-        scores.append(model.score_one(d))
-        model.learn_one(d)
-    dt = time.perf_counter() - t
-    return auroc(scores, y), len(rows) / dt
+    return score_then_learn(rows, y, model.score_one, model.learn_one)
 
 
 def run_rcf(X, y):
@@ -83,13 +88,7 @@ def run_rcf(X, y):
     forest = krcf.RandomCutForest({"dimensions": X.shape[1], "shingle_size": 1, "num_trees": 50, "sample_size": 256,
                                    "random_seed": 1, "output_after": 256, "parallel_execution_enabled": False})
     rows = [list(map(float, r)) for r in X]
-    scores = []
-    t = time.perf_counter()
-    for r in rows:
-        scores.append(forest.score(r))
-        forest.update(r)
-    dt = time.perf_counter() - t
-    return auroc(scores, y), len(rows) / dt
+    return score_then_learn(rows, y, forest.score, forest.update)
 
 
 def main():

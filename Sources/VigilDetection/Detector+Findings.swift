@@ -15,7 +15,7 @@ extension Detector {
             st.priorUse = fv.context.actionLastSeen
             st.firstWasNew = fv.context.actionLastSeen == nil
         }
-        st.hits.append((e.time, e.id, weight))
+        st.hits.append(Hit(time: e.time, id: e.id, weight: weight))
         st.total += weight
         // Keep enough hits to reach the threshold and to fill the evidence list, no more.
         while st.hits.count > Limits.alertEvidence, let first = st.hits.first, st.total - first.weight >= r.threshold {

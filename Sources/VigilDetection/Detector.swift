@@ -139,13 +139,20 @@ enum RuleHit {
     case fired(Finding)
 }
 
-struct BurstKey: Hashable, Sendable {
+struct BurstKey: Hashable, Sendable, Codable {
     var rule: Int
     var principal: String
 }
 
-struct BurstState: Sendable {
-    var hits: Deque<(time: Int64, id: String, weight: Int)> = []
+/// One rule match waiting in a burst window.
+struct Hit: Sendable, Codable {
+    var time: Int64
+    var id: String
+    var weight: Int
+}
+
+struct BurstState: Sendable, Codable {
+    var hits: Deque<Hit> = []
     /// Sum of the hits' weights (the count compared with the threshold).
     var total = 0
     /// When the principal last used the action before the first hit in the window (nil: never).
@@ -156,7 +163,7 @@ struct BurstState: Sendable {
     var last: Int64 = Int64.min
 }
 
-struct IncidentState: Sendable {
+struct IncidentState: Sendable, Codable {
     var id: String
     var last: Int64
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilCore
 @testable import VigilDetection
@@ -118,5 +119,33 @@ func quietFeatures() -> FeatureVector {
             if out.alerts.contains(where: { $0.finding.rule == "ssm-parameter-mass-decrypt" }) { fired.append(i) }
         }
         #expect(fired == [1])   // 10 + 10 parameters reach the threshold of 20 on the second call
+    }
+}
+
+@Suite struct DetectorSnapshotTests {
+    /// A detector restored mid-burst raises the alert an uninterrupted one would, in the same incident.
+    @Test func snapshot_roundTripsOpenBurstsAndIncidents() throws {
+        var a = try detector()
+        var events: [AccessEvent] = []
+        for i in 0..<12 {
+            events.append(ruleEvent("ec2:GetPasswordData", time: 1_700_000_000_000 + Int64(i) * 5_000, id: "p\(i)"))
+        }
+        let stop = ruleEvent("cloudtrail:StopLogging", time: 1_700_000_000_000, id: "s0")
+        var reference: [String] = []
+        var straight = try detector()
+        for e in [stop] + events {
+            reference += straight.process(e, features: quietFeatures(), score: 0.3, attribution: [], windowIDs: { [] }).alerts.map { $0.jsonLine() }
+        }
+        var resumed: [String] = []
+        for e in [stop] + events.prefix(5) {
+            resumed += a.process(e, features: quietFeatures(), score: 0.3, attribution: [], windowIDs: { [] }).alerts.map { $0.jsonLine() }
+        }
+        let data = try JSONEncoder().encode(a.snapshot())
+        var b = try Detector(config: DetectorConfig(), rules: shippedRules(), snapshot: JSONDecoder().decode(DetectorSnapshot.self, from: data))
+        for e in events.dropFirst(5) {
+            resumed += b.process(e, features: quietFeatures(), score: 0.3, attribution: [], windowIDs: { [] }).alerts.map { $0.jsonLine() }
+        }
+        #expect(resumed == reference)
+        #expect(reference.count == 2)
     }
 }

@@ -35,6 +35,10 @@ public final class Engine {
     /// Reading threads: 1 reads and detects on the caller's thread; 2 or more read ahead on a second
     /// thread (detection itself is sequential, which is what keeps it deterministic).
     public var threads = 1
+    /// Called as input is read with (raw bytes read so far over all inputs, events so far); for a
+    /// progress display. Never influences detection.
+    public var onProgress: ((Int64, Int) -> Void)?
+    private var bytesBefore: Int64 = 0
     /// Called with each event that is processed (not duplicates or dead letters); used by `eval`.
     public var onEvent: ((AccessEvent) -> Void)?
 
@@ -102,6 +106,9 @@ public final class Engine {
         case .inputDone(let bytes):
             stats.inputs += 1
             stats.bytes += bytes
+            bytesBefore = stats.bytes
+        case .progress(let bytes):
+            onProgress?(bytesBefore + bytes, stats.events)
         case .dead(let d, let isRecord):
             if isRecord { stats.records += 1 }
             try bad(d, deadLetter)

@@ -10,6 +10,8 @@ enum ReadItem: Sendable {
     case dead(DeadLetter, isRecord: Bool)
     /// An input finished: its raw byte count.
     case inputDone(bytes: Int64)
+    /// Raw bytes read so far from the current input (for progress display only).
+    case progress(bytes: Int64)
 }
 
 /// The reading half: input → decoder → framer → parser. Pure per input (no shared state), so it can
@@ -34,6 +36,7 @@ struct RecordReader: Sendable {
         }
         try ChunkReader.read(input) { chunk, final in
             rawBytes += Int64(chunk.count)
+            if chunk.count > 0 { try sink(.progress(bytes: rawBytes)) }
             if failed != nil { return }
             do {
                 try decoder.decode(chunk, final: final) { out in

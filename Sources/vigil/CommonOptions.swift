@@ -95,6 +95,7 @@ struct EngineOptions: ParsableArguments {
             try w.flush()
         }
         if !quiet {
+            if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }   // clear a progress line
             let st = engine.stats
             var msg = "vigil: \(st.events) events from \(st.inputs) input(s), \(st.alerts) alerts in \(st.incidents) incidents"
             if st.duplicates > 0 { msg += ", \(st.duplicates) duplicates skipped" }

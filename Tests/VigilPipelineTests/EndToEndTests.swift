@@ -155,3 +155,15 @@ enum SmallOrg {
         #expect(awsOnly.run().lines == out.lines)
     }
 }
+
+@Suite struct ProgressTests {
+    @Test func onProgress_reportsGrowingByteCountsUpToTheInputSize() throws {
+        let engine = try runEngine([]).engine
+        var seen: [Int64] = []
+        engine.onProgress = { bytes, _ in seen.append(bytes) }
+        try engine.run([.file(SmallOrg.path)], emit: { _ in }, deadLetter: { _ in })
+        #expect(!seen.isEmpty)
+        #expect(seen == seen.sorted())
+        #expect(seen.last == engine.stats.bytes)
+    }
+}

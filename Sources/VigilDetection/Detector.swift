@@ -80,8 +80,8 @@ public struct Detector {
         }
         let threshold = config.threshold(learned: fv.context.learnedEvents)
         if score >= config.anomalyThreshold { out.anomalous = true }
-        let signal = Feature.allCases.reduce(0.0) { $0 + Explainer.weight($1, fv) }
-        if score >= threshold && signal >= config.minSignal {
+        // The corroboration sum is only needed for events that score high enough (most do not).
+        if score >= threshold && Feature.allCases.reduce(0.0, { $0 + Explainer.weight($1, fv) }) >= config.minSignal {
             if let last = anomalyOpen[e.principal], e.time - last <= config.anomalyCooldown, e.time >= last {
                 anomalyOpen[e.principal] = e.time
                 counters.joined += 1

@@ -12,14 +12,19 @@ func frames(_ input: [UInt8], chunk: Int, max: Int = 1 << 20) -> [String] {
         case .bad(let reason, _, let length, _, _): out.append("!\(reason):\(length)")
         }
     }
-    var i = 0
-    while i < input.count {
-        let end = min(input.count, i + chunk)
-        input[i..<end].withUnsafeBytes { framer.push($0, emit: emit) }
-        i = end
-    }
+    inChunks(input, of: chunk) { framer.push($0, emit: emit) }
     framer.finish(emit: emit)
     return out
+}
+
+/// Hands `bytes` to `body` in consecutive slices of `size` bytes (the last may be shorter).
+func inChunks(_ bytes: [UInt8], of size: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+    var i = 0
+    while i < bytes.count {
+        let end = min(bytes.count, i + size)
+        bytes[i..<end].withUnsafeBytes(body)
+        i = end
+    }
 }
 
 @Suite struct JSONFramerTests {
@@ -113,13 +118,7 @@ func frames(_ input: [UInt8], chunk: Int, max: Int = 1 << 20) -> [String] {
             case .bad(let r, _, _, _, let line): out.append("\(line):!\(r)")
             }
         }
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            let end = min(bytes.count, i + chunk)
-            bytes[i..<end].withUnsafeBytes { f.push($0, emit: emit) }
-            i = end
-        }
+        inChunks(Array(text.utf8), of: chunk) { f.push($0, emit: emit) }
         f.finish(emit: emit)
         return out
     }

@@ -10,9 +10,11 @@ public struct AdaptiveFramer {
     private var lines: LineSplitter
     private var pending: [UInt8] = []
 
-    public init(maxRecordBytes: Int = Limits.defaultMaxRecordBytes) {
-        json = JSONFramer(maxRecordBytes: maxRecordBytes)
-        lines = LineSplitter(maxLineBytes: maxRecordBytes)
+    /// `startOffset`/`startLine`: where the first pushed byte sits in the whole stream, for a reader
+    /// that resumes at a record boundary part-way through a file.
+    public init(maxRecordBytes: Int = Limits.defaultMaxRecordBytes, startOffset: Int64 = 0, startLine: Int64 = 1) {
+        json = JSONFramer(maxRecordBytes: maxRecordBytes, startOffset: startOffset, startLine: startLine)
+        lines = LineSplitter(maxLineBytes: maxRecordBytes, startOffset: startOffset, startLine: startLine)
     }
 
     public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Frame) -> Void) {

@@ -34,8 +34,12 @@ public struct JSONFramer {
     private var wrapper = false
     private static let wrapperPattern: [UInt8] = Array("{\"Records\":[".utf8)
 
-    public init(maxRecordBytes: Int = Limits.defaultMaxRecordBytes) {
+    /// `startOffset`/`startLine`: where in the stream the first pushed byte sits (when a reader
+    /// resumes part-way through a file), so reported offsets and lines stay those of the whole file.
+    public init(maxRecordBytes: Int = Limits.defaultMaxRecordBytes, startOffset: Int64 = 0, startLine: Int64 = 1) {
         self.maxRecordBytes = max(64, maxRecordBytes)
+        offset = startOffset
+        line = startLine
     }
 
     /// Frames `chunk`, calling `emit` for each finished record or bad span.

@@ -16,8 +16,12 @@ public struct LineSplitter {
     private var consumed: Int64 = 0     // bytes before the current chunk
     private var lineStart: Int64 = 0    // offset of the current line's first byte
 
-    public init(maxLineBytes: Int = Limits.defaultMaxRecordBytes) {
+    /// `startOffset`/`startLine`: where the first pushed byte sits in the whole stream (resuming).
+    public init(maxLineBytes: Int = Limits.defaultMaxRecordBytes, startOffset: Int64 = 0, startLine: Int64 = 1) {
         self.maxLineBytes = maxLineBytes
+        consumed = startOffset
+        lineStart = startOffset
+        number = startLine
     }
 
     public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Piece) -> Void) {

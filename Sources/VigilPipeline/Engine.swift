@@ -72,20 +72,49 @@ public final class Engine {
                       eventsLearned: eventsLearned, newestEvent: newest)
     }
 
+    /// Restores an engine from a state directory's checkpoint: model, detector and de-duplication
+    /// memory, so that it goes on exactly as the run that wrote the checkpoint would have.
+    public convenience init(rules: RuleSet, checkpoint: EngineCheckpoint) throws {
+        guard checkpoint.version == EngineCheckpoint.currentVersion else {
+            throw ConfigError.invalid("checkpoint version \(checkpoint.version) is not supported")
+        }
+        try self.init(config: checkpoint.model.config, rules: rules, snapshot: checkpoint.model)
+        detector = try Detector(config: config.detector, rules: rules, snapshot: checkpoint.detector)
+        deduper = checkpoint.deduper
+    }
+
+    /// Everything a restart needs, with the reading positions and alert-file length the caller
+    /// tracked up to the same moment.
+    public func checkpoint(inputs: [InputCheckpoint], outputs: [OutputMark]) -> EngineCheckpoint {
+        EngineCheckpoint(model: snapshot(), detector: detector.snapshot(), deduper: deduper, inputs: inputs, outputs: outputs)
+    }
+
+    /// Called after each item is consumed (for checkpoint bookkeeping); never influences detection.
+    public var afterItem: ((ReadItem) throws -> Void)?
+    /// Polled after each item; when it returns true the run stops early (SIGINT/SIGTERM) and
+    /// `stopped` is set. Everything consumed so far is complete.
+    public var stopRequested: (() -> Bool)?
+    public private(set) var stopped = false
+
     /// Replays `inputs` in order. Unreadable inputs throw (`SourceError`); damaged compressed data
     /// and bad records are dead-lettered and the run goes on. With `threads` ≥ 2, reading (decode,
     /// frame, parse) runs on its own thread ahead of detection; the results are identical.
-    public func run(_ inputs: [Input], emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+    /// `resume`: inputs partly processed before a restart, by name.
+    public func run(_ inputs: [Input], resume: [String: ResumePoint] = [:], emit: (Alert) throws -> Void,
+                    deadLetter: (DeadLetter) throws -> Void) throws {
         let start = Self.monotonicSeconds()
         defer { stats.seconds += Self.monotonicSeconds() - start }
-        let reader = RecordReader(parser: FormatParser(format: format, detailActions: detailActions, mapping: mapping),
-                                  maxRecordBytes: config.maxRecordBytes)
+        var reader = RecordReader(parser: parser(), maxRecordBytes: config.maxRecordBytes)
+        reader.resume = resume
         if threads >= 2 && !inputs.isEmpty {
             let ahead = ReadAhead()
             ahead.start(reader, inputs)
             do {
-                while let batch = try ahead.next() {
-                    for item in batch { try consume(item, emit: emit, deadLetter: deadLetter) }
+                outer: while let batch = try ahead.next() {
+                    for item in batch {
+                        try consume(item, emit: emit, deadLetter: deadLetter)
+                        if stopped { ahead.cancel(); break outer }
+                    }
                 }
             } catch {
                 ahead.cancel()
@@ -93,17 +122,34 @@ public final class Engine {
                 throw error
             }
         } else {
-            for input in inputs {
-                try reader.read(input) { try consume($0, emit: emit, deadLetter: deadLetter) }
-            }
+            do {
+                for input in inputs {
+                    try reader.read(input) { item in
+                        try consume(item, emit: emit, deadLetter: deadLetter)
+                        if stopped { throw CancellationError() }
+                    }
+                }
+            } catch is CancellationError {}
         }
         finishStats()
     }
 
-    /// The detecting half: one item from the reader.
-    func consume(_ item: ReadItem, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+    /// The parser for this engine's format and mapping (one per reader).
+    func parser() -> FormatParser {
+        FormatParser(format: format, detailActions: detailActions, mapping: mapping)
+    }
+
+    /// The detecting half: one item from a reader. Public for drivers that read by themselves
+    /// (`Tailer`).
+    public func consume(_ item: ReadItem, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+        try consumeItem(item, emit: emit, deadLetter: deadLetter)
+        try afterItem?(item)
+        if let stop = stopRequested, stop() { stopped = true }
+    }
+
+    func consumeItem(_ item: ReadItem, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
         switch item {
-        case .inputDone(let bytes):
+        case .inputDone(_, let bytes):
             stats.inputs += 1
             stats.bytes += bytes
             bytesBefore = stats.bytes

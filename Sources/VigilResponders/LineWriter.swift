@@ -9,11 +9,14 @@ import Darwin
 public enum ResponderError: Error, CustomStringConvertible {
     case cannotOpen(String, errno: Int32)
     case writeFailed(String, errno: Int32)
+    case shorterThanCheckpoint(String, has: Int64, expected: Int64)
 
     public var description: String {
         switch self {
         case .cannotOpen(let p, let e): return "cannot open \(p) for writing: \(String(cString: strerror(e)))"
         case .writeFailed(let p, let e): return "cannot write \(p): \(String(cString: strerror(e)))"
+        case let .shorterThanCheckpoint(p, has, expected):
+            return "\(p) holds \(has) bytes but the checkpoint covers \(expected): it was truncated or replaced outside Vigil (move it aside, or start with a fresh --state)"
         }
     }
 }
@@ -27,6 +30,8 @@ public final class LineWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []
     public private(set) var lines = 0
+    /// Bytes in the file once everything written so far is flushed (including what `keeping` kept).
+    public private(set) var writtenBytes: Int64 = 0
 
     public init(path: String, append: Bool = false) throws {
         self.path = path
@@ -39,6 +44,34 @@ public final class LineWriter {
             fd = f
         }
         buffer.reserveCapacity(1 << 16)
+    }
+
+    /// Opens `path` keeping only its first `keeping` bytes (what a checkpoint covers) and appends
+    /// after them. Throws `shorterThanCheckpoint` when the file holds fewer bytes than that.
+    public init(path: String, keeping: Int64) throws {
+        self.path = path
+        let f = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard f >= 0 else { throw ResponderError.cannotOpen(path, errno: errno) }
+        var st = stat()
+        guard fstat(f, &st) == 0 else { close(f); throw ResponderError.cannotOpen(path, errno: errno) }
+        guard Int64(st.st_size) >= keeping else {
+            close(f)
+            throw ResponderError.shorterThanCheckpoint(path, has: Int64(st.st_size), expected: keeping)
+        }
+        guard ftruncate(f, off_t(keeping)) == 0, lseek(f, 0, SEEK_END) >= 0 else {
+            let e = errno
+            close(f)
+            throw ResponderError.writeFailed(path, errno: e)
+        }
+        fd = f
+        writtenBytes = keeping
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    /// Flushes and asks the kernel to put the bytes on disk (no-op for stdout and pipes).
+    public func sync() throws {
+        try flush()
+        if fd > 2 { _ = fsync(fd) }
     }
 
     deinit {
@@ -64,6 +97,7 @@ public final class LineWriter {
             }
             off += n
         }
+        writtenBytes += Int64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }
 }

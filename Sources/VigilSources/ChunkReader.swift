@@ -11,8 +11,9 @@ import Darwin
 public enum ChunkReader {
     public static let defaultChunk = 256 * 1024
 
-    /// Calls `body` with each chunk, then once with an empty chunk and `final == true`.
-    public static func read(_ input: Input, chunkSize: Int = defaultChunk,
+    /// Calls `body` with each chunk, then once with an empty chunk and `final == true`. `from`: a
+    /// byte offset to start at (files only; resuming).
+    public static func read(_ input: Input, chunkSize: Int = defaultChunk, from: Int64 = 0,
                             _ body: (UnsafeRawBufferPointer, _ final: Bool) throws -> Void) throws {
         let fd: Int32
         switch input {
@@ -22,6 +23,9 @@ public enum ChunkReader {
             guard fd >= 0 else { throw SourceError.unreadable(p, errno: errno) }
         }
         defer { if fd != 0 { close(fd) } }
+        if from > 0 {
+            guard lseek(fd, off_t(from), SEEK_SET) >= 0 else { throw SourceError.unreadable(input.name, errno: errno) }
+        }
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buf.deallocate() }
         while true {

@@ -10,11 +10,18 @@ import Darwin
 public enum StateError: Error, CustomStringConvertible {
     case io(String, errno: Int32)
     case corrupt(String, String)
+    /// Another process holds the state directory (`owner`: its pid, when known).
+    case locked(String, owner: String)
+    /// The directory is not a state directory this Vigil understands.
+    case layout(String, String)
 
     public var description: String {
         switch self {
         case .io(let p, let e): return "\(p): \(String(cString: strerror(e)))"
         case .corrupt(let p, let why): return "\(p): not a usable snapshot (\(why))"
+        case .locked(let p, let owner):
+            return "state directory \(p) is in use by another Vigil" + (owner.isEmpty ? "" : " (pid \(owner))") + "; one process per state directory"
+        case .layout(let p, let why): return "state directory \(p): \(why)"
         }
     }
 }

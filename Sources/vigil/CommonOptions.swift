@@ -45,9 +45,20 @@ struct EngineOptions: ParsableArguments {
         }
     }
 
-    /// Builds an engine from the rules and, if given, the model snapshot.
-    func makeEngine() throws -> Engine {
+    /// Builds an engine from the rules and, if given, the model snapshot; with a state directory
+    /// that holds a checkpoint, restored from that instead (it carries the model it had learned).
+    func makeEngine(session: StateSession? = nil) throws -> Engine {
         let ruleSet = try RulesLocator.load(explicit: rules)
+        if let cp = session?.restored {
+            if model != nil && !quiet {
+                printError("vigil: resuming from the checkpoint in \(session!.directory.path); --model \(model!) is not used")
+            }
+            do {
+                return try Engine(rules: ruleSet, checkpoint: cp)
+            } catch {
+                throw Failure(code: Exit.state, message: "\(session!.directory.checkpointPath): cannot resume (\(error))")
+            }
+        }
         if let m = model, let def = FileManager.default.contents(atPath: m), def.first == UInt8(ascii: "{") {
             var cfg: EngineConfig
             do {
@@ -73,9 +84,31 @@ struct EngineOptions: ParsableArguments {
         return try Engine(config: cfg, rules: ruleSet)
     }
 
-    /// Runs the engine over `paths`, writing dead letters and stats as asked.
-    func run(_ engine: Engine, paths: [String], emit: (Alert) throws -> Void) throws {
-        let inputs = try InputPlanner.expand(paths)
+    /// Runs the engine over `paths`, writing dead letters and stats as asked. With a state session,
+    /// inputs finished before are skipped, a partly read one resumes, and checkpoints are written as
+    /// the session says (and at the end, or when a signal asks to stop).
+    func run(_ engine: Engine, paths: [String], session: StateSession? = nil, emit: (Alert) throws -> Void) throws {
+        var inputs = try InputPlanner.expand(paths)
+        try configure(engine)
+        let dl = try deadLetter.map { try session?.output(path: $0) ?? LineWriter(path: $0) }
+        var resume: [String: ResumePoint] = [:]
+        if let s = session {
+            if inputs.contains(.stdin) { throw Failure.usage("--state cannot resume standard input: pass files or directories") }
+            (inputs, resume) = s.plan(inputs)
+            engine.afterItem = { item in
+                s.note(item)
+                if s.due { try s.save(engine) }
+            }
+            engine.stopRequested = { Signals.stopRequested }
+        }
+        try engine.run(inputs, resume: resume, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
+        try dl?.flush()
+        try session?.save(engine)
+        try report(engine)
+    }
+
+    /// Format, mapping and threads onto the engine.
+    func configure(_ engine: Engine) throws {
         engine.threads = threads
         engine.format = SourceFormat(rawValue: format)
         if let m = mapping {
@@ -86,9 +119,10 @@ struct EngineOptions: ParsableArguments {
                 throw Failure.usage("\(m): not a usable mapping (\(error))")
             }
         }
-        let dl = try deadLetter.map { try LineWriter(path: $0) }
-        try engine.run(inputs, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
-        try dl?.flush()
+    }
+
+    /// Writes `--stats` and, unless quiet, the one-line summary on stderr.
+    func report(_ engine: Engine) throws {
         if let s = stats {
             let w = try LineWriter(path: s)
             try w.write(engine.stats.jsonLine())
@@ -148,12 +182,38 @@ struct AlertOptions: ParsableArguments {
         guard ["jsonl", "text"].contains(output) else { throw ValidationError("--output must be jsonl or text") }
     }
 
-    func writer(defaultStdout: Bool) throws -> LineWriter? {
-        if let a = alerts { return try LineWriter(path: a) }
+    func writer(defaultStdout: Bool, session: StateSession? = nil) throws -> LineWriter? {
+        if let a = alerts { return try session?.output(path: a) ?? LineWriter(path: a) }
         return defaultStdout ? try LineWriter(path: "-") : nil
     }
 
     func render(_ a: Alert) -> String {
         output == "text" ? AlertText.render(a) : a.jsonLine()
+    }
+}
+
+/// `--state DIR` and how often it is checkpointed.
+struct StateOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("State directory: checkpoints (model, detector, reading positions, output lengths) so that a restarted run resumes where it stopped, with --alerts FILE exactly-once. One Vigil per directory.", valueName: "dir"))
+    var state: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Checkpoint after this many records (with --state).", valueName: "n"))
+    var checkpointEvery = 50_000
+
+    @Option(name: .customLong("checkpoint-seconds"), help: ArgumentHelp("Checkpoint at least this often while records arrive (with --state; wall clock, it never changes what is detected).", valueName: "s"))
+    var checkpointSeconds = 5.0
+
+    func validate() throws {
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
+    }
+
+    /// Opens and locks the state directory (nil without --state).
+    func open() throws -> StateSession? {
+        guard let dir = state else { return nil }
+        let s = try StateSession(path: dir)
+        s.everyEvents = checkpointEvery
+        s.everySeconds = checkpointSeconds
+        return s
     }
 }

@@ -10,26 +10,36 @@ struct Replay: ParsableCommand {
 
         Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic bytes. Formats are recognised per record (CloudTrail JSON lines or {"Records":[...]} files, GCP audit, Azure Activity/Entra/Storage, S3 access logs); see --format.
 
+        With --state DIR a long backfill can be stopped (Ctrl-C, SIGTERM: a checkpoint is written) or killed and resumed by running the same command again: files read to their end are skipped, the one in progress resumes at its last processed record, and --alerts FILE is cut back to what the checkpoint covers, so every alert is in it exactly once. Standard input cannot be resumed.
+
         Examples:
           vigil replay SampleLogs/logs
           vigil replay --output text --dead-letter bad.jsonl --stats stats.json logs/
           zcat trail.json.gz | vigil replay -
+          vigil replay --state /var/lib/vigil/backfill --alerts alerts.jsonl archive/
         """
     )
 
     @OptionGroup var engine: EngineOptions
     @OptionGroup var out: AlertOptions
+    @OptionGroup var state: StateOptions
 
     @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
     var paths: [String]
 
     func run() throws {
-        let e = try engine.makeEngine()
-        let w = try out.writer(defaultStdout: true)
+        let session = try state.open()
+        if session != nil { Signals.install() }
+        let e = try engine.makeEngine(session: session)
+        let w = try out.writer(defaultStdout: true, session: session)
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)
         e.onProgress = progress.map { p in { bytes, events in p.update(bytes: bytes, events: events) } }
         defer { progress?.finish() }
-        try engine.run(e, paths: paths) { a in try w?.write(out.render(a)) }
+        try engine.run(e, paths: paths, session: session) { a in try w?.write(out.render(a)) }
         try w?.flush()
+        if e.stopped, let s = session {
+            printError("vigil: stopped by signal; checkpoint written to \(s.directory.path): run the same command to resume")
+            throw ExitCode(128 + Signals.received)
+        }
     }
 }

@@ -1,0 +1,203 @@
+import Foundation
+import VigilCore
+import VigilDetection
+import VigilResponders
+import VigilSources
+import VigilState
+
+/// A run attached to a state directory (`--state DIR`): it restores the last checkpoint, tells the
+/// readers where each input resumes, keeps reading positions up to date as items are consumed, and
+/// writes new checkpoints every `everyEvents` records or `everySeconds` (wall clock: it decides only
+/// *when* to save, never what is detected), and at the end.
+///
+/// Order of a save: alerts flushed and fsynced first, then the checkpoint naming their length, so a
+/// checkpoint never covers alerts that are not on disk. Alerts written after it are cut away on
+/// restart and emitted again by the re-run records.
+public final class StateSession {
+    public let directory: StateDirectory
+    /// The checkpoint found at start (nil: a fresh state directory).
+    public let restored: EngineCheckpoint?
+    public var everyEvents = 50_000
+    public var everySeconds = 5.0
+    private var inputs: [String: InputCheckpoint] = [:]
+    private var order: [String] = []
+    private var sinceSave = 0
+    private var lastSave: Double
+    /// Refreshes identities of open inputs just before a save (the tailer reads them from its
+    /// descriptors, which may no longer be reachable by path after a rotation).
+    public var refreshIdentities: ((inout [String: InputCheckpoint]) -> Void)?
+    public private(set) var saves = 0
+    private var outputs: [(writer: LineWriter, kept: Int)] = []
+
+    public init(path: String) throws {
+        directory = try StateDirectory(path: path)
+        if let bytes = try directory.readCheckpoint() {
+            do {
+                let cp = try JSONDecoder().decode(EngineCheckpoint.self, from: Data(bytes))
+                guard cp.version == EngineCheckpoint.currentVersion else {
+                    throw StateError.corrupt(directory.checkpointPath, "checkpoint version \(cp.version) is not supported")
+                }
+                restored = cp
+            } catch let e as StateError {
+                throw e
+            } catch {
+                throw StateError.corrupt(directory.checkpointPath, "\(error)")
+            }
+            for i in restored!.inputs {
+                inputs[i.path] = i
+                order.append(i.path)
+            }
+        } else {
+            restored = nil
+        }
+        lastSave = StateSession.now()
+    }
+
+    /// The engine to run: restored from the checkpoint, or `fresh()` when there is none.
+    public func engine(rules: RuleSet, fresh: () throws -> Engine) throws -> Engine {
+        if let cp = restored { return try Engine(rules: rules, checkpoint: cp) }
+        return try fresh()
+    }
+
+    /// Opens an output file (alerts, dead letters) whose length checkpoints track: with a
+    /// checkpoint naming the same path, cut back to what it covers and appended to; otherwise
+    /// created empty. `-` is stdout (at-least-once: lines after the checkpoint are written again).
+    public func output(path: String) throws -> LineWriter {
+        if path == "-" { return try LineWriter(path: "-") }
+        let w: LineWriter
+        var kept = 0
+        if let mark = restored?.outputs.first(where: { $0.path == path }) {
+            w = try LineWriter(path: path, keeping: mark.bytes)
+            kept = mark.count
+        } else {
+            w = try LineWriter(path: path)
+        }
+        outputs.append((w, kept))
+        return w
+    }
+
+    // MARK: replay
+
+    /// Which inputs still need reading and where each resumes; inputs read to their end before
+    /// (same identity) are left out.
+    public func plan(_ all: [Input]) -> (inputs: [Input], resume: [String: ResumePoint]) {
+        var todo: [Input] = []
+        var resume: [String: ResumePoint] = [:]
+        for input in all {
+            guard case .file(let path) = input, let cp = inputs[path] else { todo.append(input); continue }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { todo.append(input); continue }
+            defer { close(fd) }
+            if cp.done, let id = cp.identity, id.matches(fd: fd) { continue }
+            if !cp.done, let p = cp.resumePoint(fd: fd) { resume[path] = p } else { forget(path) }
+            todo.append(input)
+        }
+        return (todo, resume)
+    }
+
+    // MARK: tail
+
+    /// Where a followed file resumes (for `Follower`).
+    public func resolve(path: String, fd: Int32) -> Follower.Resume {
+        guard let cp = inputs[path] else { return .unknown }
+        if cp.done, let id = cp.identity, id.matches(fd: fd) { return .done }
+        if !cp.done, let p = cp.resumePoint(fd: fd) { return .at(p) }
+        if !cp.done, let id = cp.identity, let (sibling, p) = rotatedSibling(of: path, identity: id, checkpoint: cp) {
+            return .rotated(sibling, p)
+        }
+        return .fresh
+    }
+
+    /// The file the checkpoint describes, if a rotation moved it beside its old path (`app.log.1`).
+    func rotatedSibling(of path: String, identity: FileIdentity, checkpoint cp: InputCheckpoint) -> (String, ResumePoint)? {
+        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "/" : dir) else { return nil }
+        for name in names.sorted() {
+            let candidate = (dir.isEmpty ? "" : dir + "/") + name
+            guard candidate != path else { continue }
+            var st = stat()
+            guard stat(candidate, &st) == 0, UInt64(st.st_ino) == identity.inode, UInt64(st.st_dev) == identity.device else { continue }
+            let fd = open(candidate, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            if let p = cp.resumePoint(fd: fd) { return (candidate, p) }
+        }
+        return nil
+    }
+
+    /// A file begins (again) under `path`: a new entry unless it resumes the checkpointed one.
+    public func begin(path: String, identity: FileIdentity?, start: ResumePoint, resumed: Bool) {
+        if resumed, inputs[path] != nil { return }
+        var cp = InputCheckpoint(path: path, identity: identity)
+        cp.from = start.seek
+        cp.fromLine = start.line
+        if start.skipThrough >= start.seek { cp.advance(offset: start.skipThrough, line: start.line) }
+        if inputs[path] == nil { order.append(path) }
+        inputs[path] = cp
+    }
+
+    // MARK: bookkeeping
+
+    /// Notes a consumed item: a record advances its input; the end of an input marks it done.
+    public func note(_ item: ReadItem, key: String? = nil) {
+        switch item {
+        case .event, .dead(_, true):
+            guard let pos = item.recordPosition else { return }
+            let k = key ?? pos.input
+            if inputs[k] == nil {
+                order.append(k)
+                inputs[k] = InputCheckpoint(path: k, identity: StateSession.identity(ofPath: k))
+            }
+            inputs[k]!.advance(offset: pos.offset, line: pos.line)
+            sinceSave += 1
+        case .inputDone(let name, _):
+            let k = key ?? name
+            guard k != "-" else { return }
+            if inputs[k] == nil {
+                order.append(k)
+                inputs[k] = InputCheckpoint(path: k, identity: StateSession.identity(ofPath: k))
+            }
+            inputs[k]!.done = true
+        default:
+            break
+        }
+    }
+
+    /// Drops what is known about `path` (it will be read from its start).
+    public func forget(_ path: String) {
+        inputs[path] = nil
+        order.removeAll { $0 == path }
+    }
+
+    /// True when a save is due by record count or by time.
+    public var due: Bool {
+        sinceSave >= everyEvents || (sinceSave > 0 && StateSession.now() - lastSave >= everySeconds)
+    }
+
+    /// Writes a checkpoint of `engine` now: outputs synced first, then the state, atomically.
+    public func save(_ engine: Engine) throws {
+        for o in outputs { try o.writer.sync() }
+        refreshIdentities?(&inputs)
+        let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
+        let cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try directory.writeCheckpoint(Array(try encoder.encode(cp)))
+        sinceSave = 0
+        lastSave = StateSession.now()
+        saves += 1
+    }
+
+    static func identity(ofPath path: String) -> FileIdentity? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return FileIdentity.of(fd: fd)
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

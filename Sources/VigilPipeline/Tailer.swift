@@ -1,0 +1,90 @@
+import VigilCore
+import VigilParsing
+import VigilResponders
+import VigilSources
+
+/// `vigil tail`: follows inputs with a `Follower` and runs what arrives through the engine, one
+/// record stream per followed file, on one thread.
+///
+/// Why one thread: records from one file must reach the detector in file order, and a live stream
+/// arrives a little at a time, so there is nothing to read ahead of. Alerts are flushed after every
+/// pass, so an appended line reaches the alert file within one wake-up (inotify) or poll interval.
+///
+/// Determinism: a file's records go through the same stream (decoder, framer, parser) whatever the
+/// chunking of its appends, so tailing a file gives the alerts a replay of the finished file gives.
+public final class Tailer {
+    let engine: Engine
+    let follower: Follower
+    let session: StateSession?
+    private var streams: [Int: RecordStream] = [:]
+    private var open: [Int: FollowedFile] = [:]
+    private let parser: FormatParser
+    /// Polled between passes and after each record; true ends the run (after a final checkpoint).
+    public var stopRequested: () -> Bool = { false }
+    /// Longest wait between passes when nothing happens.
+    public var idleWait = 1.0
+
+    public init(engine: Engine, follower: Follower, session: StateSession?) {
+        self.engine = engine
+        self.follower = follower
+        self.session = session
+        parser = engine.parser()
+        session?.refreshIdentities = { [weak self] inputs in
+            guard let self else { return }
+            for f in self.open.values {
+                if let id = f.identity() { inputs[f.path]?.identity = id }
+            }
+        }
+    }
+
+    /// Runs until stopped (or until stdin, the only input, ends), handing alerts to `emit` and
+    /// calling `flush` after each pass so they leave promptly. Writes a checkpoint on the way out.
+    public func run(emit: @escaping (Alert) throws -> Void, deadLetter: @escaping (DeadLetter) throws -> Void,
+                    flush: () throws -> Void) throws {
+        self.emit = emit
+        self.deadLetter = deadLetter
+        engine.stopRequested = stopRequested
+        defer { engine.finishStats() }
+        while true {
+            try follower.poll(handle)
+            try flush()
+            if let s = session, s.due { try s.save(engine) }
+            if stopRequested() || engine.stopped || !follower.isLive { break }
+            follower.wait(timeout: idleWait)
+        }
+        try flush()
+        try session?.save(engine)
+    }
+
+    private var emit: (Alert) throws -> Void = { _ in }
+    private var deadLetter: (DeadLetter) throws -> Void = { _ in }
+
+    private func handle(_ ev: FollowEvent) throws {
+        switch ev {
+        case .opened(let f):
+            streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes, resume: f.start)
+            open[f.id] = f
+            if f.path != "-" { session?.begin(path: f.path, identity: f.identity(), start: f.start, resumed: f.fromCheckpoint) }
+        case .data(let f, let bytes):
+            try streams[f.id]?.push(bytes) { item in try self.consume(item, file: f) }
+        case .truncated(let f):
+            // copytruncate: what was read is complete; the file starts over.
+            try streams[f.id]?.finish { item in try self.consume(item, file: f) }
+            streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes)
+            session?.begin(path: f.path, identity: nil, start: .beginning, resumed: false)
+        case .closed(let f):
+            try streams[f.id]?.finish { item in try self.consume(item, file: f) }
+            streams[f.id] = nil
+            open[f.id] = nil
+        }
+    }
+
+    private func consume(_ item: ReadItem, file: FollowedFile) throws {
+        // A followed file's end only closes a rotated-away copy: not an input finished for good.
+        if case .inputDone = item, !file.whole { return }
+        try engine.consume(item, emit: emit, deadLetter: deadLetter)
+        guard let s = session, file.path != "-" else { return }
+        s.note(item, key: file.path)
+        if s.due { try s.save(engine) }
+    }
+}

@@ -1,0 +1,105 @@
+import VigilCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A state directory (`--state DIR`): a versioned layout, held by one Vigil at a time.
+///
+/// Layout (version 1): `VERSION` (`vigil-state 1`), `lock` (flock; holds the owner's pid for the
+/// error message), `checkpoint.zst` (the last checkpoint, replaced atomically). Later responders add
+/// their own files (outbox, audit chain) beside these.
+///
+/// Why a lock: two processes resuming from one checkpoint would both truncate and append the same
+/// alerts file. The lock is an `flock` on an open descriptor, so the kernel drops it when the
+/// process dies, even by SIGKILL: a crashed Vigil never leaves a stale lock behind.
+public final class StateDirectory {
+    public static let layoutVersion = 1
+    public let path: String
+    private let lockFD: Int32
+
+    /// Opens (creating, mode 0700) and locks `path`. Throws `StateError` when another process holds
+    /// it, or when the layout version is not this Vigil's.
+    public init(path: String) throws {
+        self.path = path
+        var st = stat()
+        if stat(path, &st) != 0 {
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw StateError.io(path, errno: errno) }
+        } else if (st.st_mode & S_IFMT) != S_IFDIR {
+            throw StateError.layout(path, "not a directory")
+        }
+        let lockPath = path + "/lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateError.io(lockPath, errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let owner = trimmed(StateDirectory.readSmall(fd))
+            close(fd)
+            throw StateError.locked(path, owner: owner)
+        }
+        lockFD = fd
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+        try checkVersion()
+    }
+
+    deinit { close(lockFD) }
+
+    public var checkpointPath: String { path + "/checkpoint.zst" }
+
+    /// The last checkpoint's bytes (decompressed), or nil when none was written yet.
+    public func readCheckpoint() throws -> [UInt8]? {
+        guard access(checkpointPath, F_OK) == 0 else { return nil }
+        return try SnapshotFile.read(checkpointPath)
+    }
+
+    /// Replaces the checkpoint atomically (temp file, fsync, rename, fsync of the directory).
+    public func writeCheckpoint(_ bytes: [UInt8]) throws {
+        try SnapshotFile.write(bytes, to: checkpointPath, level: 3)
+        syncDirectory()
+    }
+
+    /// Makes a rename inside the directory durable (a power loss could otherwise undo it).
+    public func syncDirectory() {
+        let d = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if d >= 0 { _ = fsync(d); close(d) }
+    }
+
+    private func checkVersion() throws {
+        let vpath = path + "/VERSION"
+        let expected = "vigil-state \(StateDirectory.layoutVersion)"
+        let fd = open(vpath, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            guard errno == ENOENT else { throw StateError.io(vpath, errno: errno) }
+            if access(checkpointPath, F_OK) == 0 { throw StateError.layout(path, "checkpoint without a VERSION file") }
+            let w = open(vpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard w >= 0 else { throw StateError.io(vpath, errno: errno) }
+            let line = expected + "\n"
+            _ = line.withCString { write(w, $0, strlen($0)) }
+            _ = fsync(w)
+            close(w)
+            syncDirectory()
+            return
+        }
+        let found = trimmed(StateDirectory.readSmall(fd))
+        close(fd)
+        guard found == expected else {
+            throw StateError.layout(path, "layout '\(found)' is not '\(expected)' (written by another Vigil version)")
+        }
+    }
+
+    static func readSmall(_ fd: Int32) -> String {
+        var buf = [UInt8](repeating: 0, count: 256)
+        let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 256, 0) }
+        return n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : ""
+    }
+}
+
+/// The text without leading and trailing whitespace.
+func trimmed(_ s: String) -> String {
+    var t = Substring(s)
+    while let c = t.first, c.isWhitespace { t.removeFirst() }
+    while let c = t.last, c.isWhitespace { t.removeLast() }
+    return String(t)
+}

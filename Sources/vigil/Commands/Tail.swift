@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+import VigilPipeline
+import VigilResponders
+import VigilSources
+
+/// `vigil tail`: follow live logs and emit alerts as records arrive.
+struct Tail: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Follow files, directories or stdin and emit alerts as records arrive.",
+        discussion: """
+        Files are followed by name like 'tail -F': rename rotation, copytruncate and delete-and-recreate are noticed and the old file is read to its end first. A file present at start is read from its end unless --from-start. A last line without its newline waits for it.
+
+        Directories are followed recursively, new subdirectories included. Each new file is read once, whole, when it is complete: closed after writing or moved in, or unchanged for 2 s (CloudTrail and similar deliveries write whole objects, .gz and .zst included). Files already there at start count as read unless --from-start.
+
+        inotify wakes Vigil as soon as a file changes (alerts are written within milliseconds); --poll checks every 250 ms instead, for filesystems without inotify (NFS, some container mounts).
+
+        With --state DIR, Vigil checkpoints its model, open incidents, reading positions and output lengths; after a restart (even kill -9) it resumes exactly where the last checkpoint was, and --alerts FILE holds every alert exactly once (stdout: at least once, de-duplicable by id). SIGINT or SIGTERM writes a checkpoint and exits 0. 'vigil train' then 'vigil tail --model' starts with warm baselines.
+
+        Examples:
+          vigil tail --from-start --alerts alerts.jsonl /var/log/cloudtrail/
+          vigil tail --state /var/lib/vigil --model org.vigil.zst --alerts alerts.jsonl app/audit.log
+          some-exporter | vigil tail -
+        """
+    )
+
+    @OptionGroup var engine: EngineOptions
+    @OptionGroup var out: AlertOptions
+    @OptionGroup var state: StateOptions
+
+    @Flag(name: .customLong("from-start"), help: "Read files present at start from their beginning (default: only what is appended from now on).")
+    var fromStart = false
+
+    @Flag(help: "Check the inputs every 250 ms instead of using inotify.")
+    var poll = false
+
+    @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
+    var paths: [String]
+
+    func run() throws {
+        Signals.install()
+        let session = try state.open()
+        let e = try engine.makeEngine(session: session)
+        try engine.configure(e)
+        let w = try out.writer(defaultStdout: true, session: session)
+        let dl = try engine.deadLetter.map { try session?.output(path: $0) ?? LineWriter(path: $0) }
+        var options = Follower.Options()
+        options.fromStart = fromStart
+        options.polling = poll
+        let follower = try Follower(paths: paths, options: options) { path, fd in
+            session?.resolve(path: path, fd: fd) ?? .unknown
+        }
+        if !engine.quiet {
+            let how = follower.usesInotify ? "inotify" : "polling every 250 ms"
+            printError("vigil: following \(paths.joined(separator: " ")) (\(how))" + (session?.restored != nil ? ", resuming from \(session!.directory.path)" : ""))
+        }
+        let tailer = Tailer(engine: e, follower: follower, session: session)
+        tailer.stopRequested = { Signals.stopRequested }
+        let render = out.render
+        try tailer.run(emit: { a in try w?.write(render(a)) },
+                       deadLetter: { d in try dl?.write(d.jsonLine()) },
+                       flush: { try w?.flush(); try dl?.flush() })
+        try engine.report(e)
+    }
+}

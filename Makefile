@@ -15,7 +15,7 @@ help:
 	@echo "make demo    install what is missing, build, replay SampleLogs and print explained alerts"
 	@echo "make test    unit and integration tests (Swift Testing + CLI checks)"
 	@echo "make build   build the vigil binary ($(BIN))"
-	@echo "make bench   throughput benchmark against reference runs (see BENCHMARKS.md)"
+	@echo "make bench   throughput and tail latency against reference runs (see BENCHMARKS.md)"
 	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
 	@echo "make fuzz    libFuzzer harnesses, FUZZ_SECONDS each (default 300)"
 	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
@@ -41,6 +41,7 @@ unit: deps
 
 cli: build
 	bash Tests/cli/cli_test.sh $(BIN)
+	python3 Tests/cli/tail_test.py $(BIN)
 
 test: unit cli
 
@@ -52,6 +53,7 @@ demo: build
 
 bench: build
 	bash Benchmarks/bench.sh $(BIN)
+	python3 Benchmarks/latency.py $(BIN)
 
 # libFuzzer harnesses for framing/decoding and the CloudTrail parser (FUZZ_SECONDS each, default 300).
 fuzz: deps

@@ -1,3 +1,4 @@
+import VigilCore
 /// Watches the feature stream for drift: per feature, the two-sample Kolmogorov–Smirnov statistic
 /// between a reference window and the live window.
 ///
@@ -14,8 +15,8 @@ public struct DriftMonitor: Codable, Sendable {
     public let dims: Int
     public let window: Int
     public let threshold: Double
-    var reference: [Double] = []
-    var live: [Double]
+    @Packed var reference: [Double] = []
+    @Packed var live: [Double]
     var head = 0
     var count = 0
     var sinceCheck = 0

@@ -1,3 +1,4 @@
+import VigilCore
 /// All trees of a forest in one set of flat arrays: tree `t` owns nodes `t·capacity ..< (t+1)·capacity`.
 ///
 /// Why flat and shared: scoring walks every tree for every event; one buffer per field means the
@@ -25,7 +26,7 @@ public struct ForestStorage: Codable, Sendable {
     /// `stride` minima and `stride` maxima of the node's points (Float bits; half the memory traffic
     /// of doubles), then the split value (Double, two words: routing compares full-precision
     /// values), the feature (−1 for a leaf), the left and right child indices and the point count.
-    var nodes: [UInt32]
+    @Packed var nodes: [UInt32]
     /// Trees built so far (slots `0..<built` hold trees).
     var built = 0
 

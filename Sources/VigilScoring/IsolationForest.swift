@@ -1,3 +1,4 @@
+import VigilCore
 /// The streaming isolation forest. See the target overview and ``ForestStorage``.
 ///
 /// Memory is fixed by the parameters: `window × dims` doubles plus `trees × (2ψ − 1)` nodes, each
@@ -6,7 +7,7 @@
 public struct IsolationForest: Codable, Sendable {
     public let config: IsolationConfig
     public let dimensions: Int
-    var ring: [Double]
+    @Packed var ring: [Double]
     var filled = 0
     var head = 0
     var learned = 0

@@ -171,7 +171,7 @@ public final class Follower {
         let now = Follower.now()
         drainInotify()
         if inotifyFD < 0 || now - lastFullCheck >= 1 {
-            for r in roots { dirtyDirs.insert(r) }
+            for r in roots { dirtyDirs.insert(r) }   // a full, recursive check
             lastFullCheck = now
         }
         for f in files { try pass(f, handle) }
@@ -294,7 +294,8 @@ public final class Follower {
     private func passDirectories(now: Double, _ handle: (FollowEvent) throws -> Void) throws {
         let dirs = dirtyDirs
         dirtyDirs = []
-        for d in dirs.sorted() { scan(d, atStart: false, now: now) }
+        let full = dirs.contains { roots.contains($0) }
+        for d in dirs.sorted() { scan(d, atStart: false, now: now, recursive: full) }
         var ready: [String] = []
         for (path, var f) in dirFiles where !f.done {
             var st = stat()
@@ -333,10 +334,12 @@ public final class Follower {
     /// Walks a directory tree, watching each directory and noting files not yet known. At start,
     /// files already there count as read unless `fromStart` (or a checkpoint says otherwise).
     private func discover(_ dir: String, atStart: Bool) {
-        scan(dir, atStart: atStart, now: Follower.now())
+        scan(dir, atStart: atStart, now: Follower.now(), recursive: true)
     }
 
-    private func scan(_ dir: String, atStart: Bool, now: Double) {
+    /// Scans `dir`: new files are noted, new subdirectories are walked. `recursive` walks known
+    /// subdirectories too (a full check: polling, or the once-a-second safety net).
+    private func scan(_ dir: String, atStart: Bool, now: Double, recursive: Bool = false) {
         watch(dir)
         guard let d = opendir(dir) else { return }
         var names: [String] = []
@@ -353,7 +356,7 @@ public final class Follower {
             var st = stat()
             guard stat(path, &st) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {
-                if !watchedDirPaths.contains(path) || atStart { scan(path, atStart: atStart, now: now) }
+                if !watchedDirPaths.contains(path) || recursive { scan(path, atStart: atStart, now: now, recursive: recursive) }
             } else if (st.st_mode & S_IFMT) == S_IFREG, dirFiles[path] == nil {
                 var f = DirFile(size: Int64(st.st_size), mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
                                 changedAt: now)

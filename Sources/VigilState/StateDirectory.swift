@@ -42,6 +42,22 @@ public final class StateDirectory {
         _ = ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
         try checkVersion()
+        removeStaleTemporaries()
+    }
+
+    /// A checkpoint write killed half-way leaves its temporary file behind; the rename never
+    /// happened, so it is garbage. Safe to remove: we hold the lock, nobody else is writing.
+    private func removeStaleTemporaries() {
+        guard let d = opendir(path) else { return }
+        var stale: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.hasPrefix("checkpoint.zst.tmp.") { stale.append(name) }
+        }
+        closedir(d)
+        for name in stale { unlink(path + "/" + name) }
     }
 
     deinit { close(lockFD) }

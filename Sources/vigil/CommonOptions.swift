@@ -31,7 +31,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seed of the isolation forest (default 1; same seed and input, same alerts). A snapshot given with --model carries its own.", valueName: "n"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Threads: 1 reads and detects on one thread; 2 or more decode, frame and parse on a second thread ahead of detection. Alerts are identical either way.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads for reading archives: 1 reads and detects on one thread; 2 or more decode, frame and parse on a second thread ahead of detection. Alerts are identical either way. (tail reads records as they arrive, on one thread.)", valueName: "n"))
     var threads: Int = 2
 
     @Flag(help: "Print nothing on stderr but errors.")

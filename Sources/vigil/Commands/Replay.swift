@@ -28,8 +28,8 @@ struct Replay: ParsableCommand {
     var paths: [String]
 
     func run() throws {
+        if state.state != nil { Signals.install() }
         let session = try state.open()
-        if session != nil { Signals.install() }
         let e = try engine.makeEngine(session: session)
         let w = try out.writer(defaultStdout: true, session: session)
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import VigilResponders
+@testable import VigilState
+import VigilTestSupport
+
+@Suite struct StateDirectoryTests {
+    @Test func aSecondOpenOfTheSameDirectory_isRefusedWhileTheFirstHoldsIt() throws {
+        let dir = TestSupport.tempDir() + "/state"
+        var first: StateDirectory? = try StateDirectory(path: dir)
+        #expect(throws: StateError.self) { try StateDirectory(path: dir) }
+        do {
+            _ = try StateDirectory(path: dir)
+        } catch let e as StateError {
+            #expect(e.description.contains("in use by another Vigil (pid \(getpid()))"))
+        }
+        first = nil
+        _ = first
+        _ = try StateDirectory(path: dir)            // released with its holder
+    }
+
+    @Test func aDirectoryWithAnotherLayoutVersion_isRefused() throws {
+        let dir = TestSupport.tempDir() + "/state"
+        _ = try StateDirectory(path: dir)
+        try "vigil-state 99\n".write(toFile: dir + "/VERSION", atomically: true, encoding: .utf8)
+        #expect(throws: StateError.self) { try StateDirectory(path: dir) }
+    }
+
+    @Test func checkpoints_roundTripAndReplaceAtomically() throws {
+        let dir = TestSupport.tempDir() + "/state"
+        let s = try StateDirectory(path: dir)
+        #expect(try s.readCheckpoint() == nil)
+        try s.writeCheckpoint(Array("one".utf8))
+        try s.writeCheckpoint(Array("two".utf8))
+        #expect(try s.readCheckpoint() == Array("two".utf8))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["VERSION", "checkpoint.zst", "lock"])
+    }
+
+    @Test func anOutputReopenedAtACheckpoint_losesWhatCameAfterIt_andAppends() throws {
+        let path = TestSupport.tempDir() + "/alerts.jsonl"
+        let w = try LineWriter(path: path)
+        try w.write("{\"id\":\"a\"}")
+        try w.sync()
+        let mark = w.writtenBytes
+        try w.write("{\"id\":\"b\"}")                  // after the checkpoint: re-emitted on restart
+        try w.flush()
+        let again = try LineWriter(path: path, keeping: mark)
+        try again.write("{\"id\":\"b\"}")
+        try again.flush()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"id\":\"a\"}\n{\"id\":\"b\"}\n")
+        #expect(throws: ResponderError.self) { try LineWriter(path: path, keeping: 1000) }
+    }
+}

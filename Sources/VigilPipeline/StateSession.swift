@@ -29,8 +29,11 @@ public final class StateSession {
     public private(set) var saves = 0
     private var outputs: [(writer: LineWriter, kept: Int)] = []
 
+    private let writer: CheckpointWriter
+
     public init(path: String) throws {
         directory = try StateDirectory(path: path)
+        writer = CheckpointWriter(directory: directory)
         if let bytes = try directory.readCheckpoint() {
             do {
                 let cp = try JSONDecoder().decode(EngineCheckpoint.self, from: Data(bytes))
@@ -174,18 +177,25 @@ public final class StateSession {
         sinceSave >= everyEvents || (sinceSave > 0 && StateSession.now() - lastSave >= everySeconds)
     }
 
-    /// Writes a checkpoint of `engine` now: outputs synced first, then the state, atomically.
-    public func save(_ engine: Engine) throws {
-        for o in outputs { try o.writer.sync() }
+    /// Checkpoints `engine` as it is now. The value is captured here, between two records, with the
+    /// outputs flushed; encoding and writing happen on the checkpoint thread (outputs fsynced
+    /// first). `wait`: return only once it is on disk (end of run, stop).
+    public func save(_ engine: Engine, wait: Bool = false) throws {
+        for o in outputs { try o.writer.flush() }
         refreshIdentities?(&inputs)
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
         let cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try directory.writeCheckpoint(Array(try encoder.encode(cp)))
+        try writer.submit(cp, fsync: outputs.map(\.writer.descriptor))
+        if wait { try writer.drain() }
         sinceSave = 0
         lastSave = StateSession.now()
         saves += 1
+    }
+
+    /// Waits for checkpoints still being written (a dropped session never leaves one half-done).
+    deinit {
+        writer.close()
+        directory.unlock()
     }
 
     static func identity(ofPath path: String) -> FileIdentity? {

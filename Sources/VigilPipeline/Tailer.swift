@@ -53,7 +53,7 @@ public final class Tailer {
             follower.wait(timeout: idleWait)
         }
         try flush()
-        try session?.save(engine)
+        try session?.save(engine, wait: true)
     }
 
     private var emit: (Alert) throws -> Void = { _ in }

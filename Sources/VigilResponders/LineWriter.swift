@@ -68,6 +68,9 @@ public final class LineWriter {
         buffer.reserveCapacity(1 << 16)
     }
 
+    /// The file descriptor (for an fsync from the checkpoint thread).
+    public var descriptor: Int32 { fd }
+
     /// Flushes and asks the kernel to put the bytes on disk (no-op for stdout and pipes).
     public func sync() throws {
         try flush()

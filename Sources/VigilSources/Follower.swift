@@ -79,6 +79,9 @@ public final class Follower {
         public var polling = false
         public var pollInterval = 0.25
         public var stableSeconds = 2.0
+        /// A checkpoint exists: files in followed directories that it does not know arrived while
+        /// Vigil was stopped, and are read (not skipped as "present at start").
+        public var resuming = false
         /// Most bytes read from one file per pass, so one busy file cannot starve the others.
         public var maxBytesPerPass = 8 << 20
         public init() {}
@@ -128,6 +131,8 @@ public final class Follower {
         var changedAt: Double
         var complete = false
         var done = false
+        /// Present at start without --from-start: opened at its end, so it is recorded as read.
+        var skip = false
     }
 
     /// Sets up watches. Throws for a path that does not exist (a named file may disappear later,
@@ -320,7 +325,8 @@ public final class Follower {
             switch resolve(path, fd) {
             case .at(let p): start = p; resumed = true
             case .done: continue
-            case .fresh, .rotated, .unknown: break
+            case .fresh, .rotated, .unknown:
+                if dirFiles[path]?.skip == true { start = ResumePoint(seek: Follower.fileSize(fd)) }
             }
             if start.seek > 0 { _ = lseek(fd, off_t(start.seek), SEEK_SET) }
             let file = FollowedFile(id: nextID, path: path, fd: fd, start: start, whole: true, fromCheckpoint: resumed)
@@ -361,18 +367,11 @@ public final class Follower {
                 var f = DirFile(size: Int64(st.st_size), mtime: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
                                 changedAt: now)
                 if atStart {
-                    // Present at start: complete (read now with --from-start), unless a checkpoint
-                    // knows it; otherwise treated as already read.
+                    // Present at start: complete. Read now with --from-start, or when resuming (the
+                    // checkpoint knows what was read; a file it does not know arrived while Vigil was
+                    // stopped); otherwise counted as already read, without reading it.
                     f.complete = true
-                    if !options.fromStart {
-                        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-                        var known = false
-                        if fd >= 0 {
-                            if case .unknown = resolve(path, fd) {} else { known = true }
-                            close(fd)
-                        }
-                        f.done = !known
-                    }
+                    f.skip = !options.fromStart && !options.resuming
                 }
                 dirFiles[path] = f
             }

@@ -17,7 +17,7 @@ import Darwin
 public final class StateDirectory {
     public static let layoutVersion = 1
     public let path: String
-    private let lockFD: Int32
+    private var lockFD: Int32
 
     /// Opens (creating, mode 0700) and locks `path`. Throws `StateError` when another process holds
     /// it, or when the layout version is not this Vigil's.
@@ -60,7 +60,14 @@ public final class StateDirectory {
         for name in stale { unlink(path + "/" + name) }
     }
 
-    deinit { close(lockFD) }
+    deinit { unlock() }
+
+    /// Releases the directory for the next process (also done when this object goes away or the
+    /// process dies). Nothing may be written afterwards.
+    public func unlock() {
+        if lockFD >= 0 { close(lockFD) }
+        lockFD = -1
+    }
 
     public var checkpointPath: String { path + "/checkpoint.zst" }
 

@@ -103,7 +103,7 @@ struct EngineOptions: ParsableArguments {
         }
         try engine.run(inputs, resume: resume, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
         try dl?.flush()
-        try session?.save(engine)
+        try session?.save(engine, wait: true)
         try report(engine)
     }
 

@@ -327,6 +327,56 @@ def replay_resume(data, expected):
     same(read(alerts), expected, "replay after completion")
 
 
+@test("directory with --state: a file delivered while vigil was stopped is read after the restart")
+def dir_restart(data, expected):
+    d = workdir("dirstate")
+    root, alerts, state = os.path.join(d, "trail"), os.path.join(d, "alerts.jsonl"), os.path.join(d, "state")
+    os.makedirs(root)
+    lines = data.splitlines(keepends=True)
+    half = len(lines) // 2
+    args = ["--state", state, "--alerts", alerts, root]
+    p = start_tail(args)
+    time.sleep(0.5)
+    os.makedirs(os.path.join(root, "day1"))
+    with open(os.path.join(root, "day1", "a.json"), "wb") as f:
+        f.write(b"".join(lines[:half]))
+    time.sleep(2.0)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=30) == 0
+    os.makedirs(os.path.join(root, "day2"))
+    with open(os.path.join(root, "day2", "b.json"), "wb") as f:   # delivered while stopped
+        f.write(b"".join(lines[half:]))
+    p = start_tail(args)
+    rc = settle(alerts, p, expected, limit=30)
+    assert rc == 0, f"tail exited {rc}: {p.stderr.read()}"
+    same(read(alerts), expected, "alerts across a restart")
+
+
+@test("train, then tail --model: starts warm, and tails exactly what replay --model gives")
+def train_then_tail(data, expected):
+    d = workdir("train")
+    lines = data.splitlines(keepends=True)
+    half = len(lines) // 2
+    history, recent, model = os.path.join(d, "history.jsonl"), os.path.join(d, "recent.jsonl"), os.path.join(d, "org.vigil.zst")
+    with open(history, "wb") as f:
+        f.write(b"".join(lines[:half]))
+    r = run(["train", "--quiet", "--out", model, history])
+    assert r.returncode == 0, r.stderr
+    live, alerts = os.path.join(d, "live.log"), os.path.join(d, "alerts.jsonl")
+    with open(recent, "wb") as f:
+        f.write(b"".join(lines[half:]))
+    want = run(["replay", "--quiet", "--model", model, recent]).stdout
+    cold = run(["replay", "--quiet", recent]).stdout
+    assert want != cold, "the model made no difference"
+    open(live, "wb").close()
+    p = start_tail(["--model", model, "--alerts", alerts, live])
+    time.sleep(0.5)
+    append_in_chunks(live, b"".join(lines[half:]), 1.0, RNG)
+    rc = settle(alerts, p, want)
+    assert rc == 0, f"tail exited {rc}: {p.stderr.read()}"
+    same(read(alerts), want, "tail --model alerts")
+
+
 def main():
     data = sample()
     live = os.path.join(TMP, "whole.jsonl")
@@ -336,7 +386,8 @@ def main():
     assert expected.count("\n") >= 10, "sample too quiet to test with"
     only = os.environ.get("TAIL_TESTS")
     tests = [determinism_inotify, determinism_poll, crash, rot_rename, rot_copytruncate, rot_recreate,
-             rot_rename_poll, rot_copytruncate_poll, rot_recreate_poll, dir_inotify, dir_poll, lock, replay_resume]
+             rot_rename_poll, rot_copytruncate_poll, rot_recreate_poll, dir_inotify, dir_poll, dir_restart, lock,
+             replay_resume, train_then_tail]
     for t in tests:
         if only and not any(o in t.__name__ for o in only.split(",")):
             continue

@@ -48,6 +48,7 @@ struct Tail: ParsableCommand {
         var options = Follower.Options()
         options.fromStart = fromStart
         options.polling = poll
+        options.resuming = session?.restored != nil
         let follower = try Follower(paths: paths, options: options) { path, fd in
             session?.resolve(path: path, fd: fd) ?? .unknown
         }

@@ -235,6 +235,9 @@ public final class Engine {
         try sink(d)
     }
 
+    /// Adds wall time spent by a driver that reads by itself (`Tailer`) to `stats.seconds`.
+    func account(seconds: Double) { stats.seconds += seconds }
+
     func finishStats() {
         stats.incidents = detector.counters.incidents
         stats.principals = baseline.principalCount

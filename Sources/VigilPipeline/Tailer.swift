@@ -44,7 +44,11 @@ public final class Tailer {
         self.emit = emit
         self.deadLetter = deadLetter
         engine.stopRequested = stopRequested
-        defer { engine.finishStats() }
+        let started = Engine.monotonicSeconds()
+        defer {
+            engine.account(seconds: Engine.monotonicSeconds() - started)
+            engine.finishStats()
+        }
         while true {
             try follower.poll(handle)
             try flush()

@@ -10,11 +10,15 @@ public enum ResponderError: Error, CustomStringConvertible {
     case cannotOpen(String, errno: Int32)
     case writeFailed(String, errno: Int32)
     case shorterThanCheckpoint(String, has: Int64, expected: Int64)
+    /// A file Vigil must trust (config, policy, key, action command) is writable by others, or
+    /// otherwise unusable.
+    case insecure(String, String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let p, let e): return "cannot open \(p) for writing: \(String(cString: strerror(e)))"
         case .writeFailed(let p, let e): return "cannot write \(p): \(String(cString: strerror(e)))"
+        case let .insecure(p, why): return "\(p): \(why)"
         case let .shorterThanCheckpoint(p, has, expected):
             return "\(p) holds \(has) bytes but the checkpoint covers \(expected): it was truncated or replaced outside Vigil (move it aside, or start with a fresh --state)"
         }

@@ -168,8 +168,14 @@ public final class Engine {
         }
     }
 
+    /// The event being processed while `emit` is called (responders act on its details: the access
+    /// key, the source address).
+    public private(set) var current: AccessEvent?
+
     /// Runs one parsed event through baseline, scorer and detector.
     public func process(_ e: AccessEvent, emit: (Alert) throws -> Void) throws {
+        current = e
+        defer { current = nil }
         stats.events += 1
         onEvent?(e)
         if newest != Int64.min && e.time < newest &- config.lateness { stats.late += 1 }

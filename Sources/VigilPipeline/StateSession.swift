@@ -27,6 +27,8 @@ public final class StateSession {
     /// descriptors, which may no longer be reachable by path after a rotation).
     public var refreshIdentities: ((inout [String: InputCheckpoint]) -> Void)?
     public private(set) var saves = 0
+    /// More files to fsync before each checkpoint (the audit trail).
+    public var syncDescriptors: [Int32] = []
     private var outputs: [(writer: LineWriter, kept: Int)] = []
 
     private let writer: CheckpointWriter
@@ -185,7 +187,7 @@ public final class StateSession {
         refreshIdentities?(&inputs)
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
         let cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
-        try writer.submit(cp, fsync: outputs.map(\.writer.descriptor))
+        try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors)
         if wait { try writer.drain() }
         sinceSave = 0
         lastSave = StateSession.now()

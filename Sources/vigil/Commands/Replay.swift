@@ -23,6 +23,7 @@ struct Replay: ParsableCommand {
     @OptionGroup var engine: EngineOptions
     @OptionGroup var out: AlertOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup var respond: ResponderOptions
 
     @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
     var paths: [String]
@@ -32,11 +33,13 @@ struct Replay: ParsableCommand {
         let session = try state.open()
         let e = try engine.makeEngine(session: session)
         let w = try out.writer(defaultStdout: true, session: session)
+        let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "replay", quiet: engine.quiet)
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)
         e.onProgress = progress.map { p in { bytes, events in p.update(bytes: bytes, events: events) } }
         defer { progress?.finish() }
-        try engine.run(e, paths: paths, session: session) { a in try w?.write(out.render(a)) }
+        try engine.run(e, paths: paths, session: session) { a in try responders.handle(a, event: e.current) }
         try w?.flush()
+        try responders.finish()
         if e.stopped, let s = session {
             printError("vigil: stopped by signal; checkpoint written to \(s.directory.path): run the same command to resume")
             throw ExitCode(128 + Signals.received)

@@ -28,6 +28,7 @@ struct Tail: ParsableCommand {
     @OptionGroup var engine: EngineOptions
     @OptionGroup var out: AlertOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup var respond: ResponderOptions
 
     @Flag(name: .customLong("from-start"), help: "Read files present at start from their beginning (default: only what is appended from now on).")
     var fromStart = false
@@ -56,12 +57,13 @@ struct Tail: ParsableCommand {
             let how = follower.usesInotify ? "inotify" : "polling every 250 ms"
             printError("vigil: following \(paths.joined(separator: " ")) (\(how))" + (session?.restored != nil ? ", resuming from \(session!.directory.path)" : ""))
         }
+        let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "tail", quiet: engine.quiet)
         let tailer = Tailer(engine: e, follower: follower, session: session)
         tailer.stopRequested = { Signals.stopRequested }
-        let render = out.render
-        try tailer.run(emit: { a in try w?.write(render(a)) },
+        try tailer.run(emit: { [unowned e] a in try responders.handle(a, event: e.current) },
                        deadLetter: { d in try dl?.write(d.jsonLine()) },
-                       flush: { try w?.flush(); try dl?.flush() })
+                       flush: { try w?.flush(); try dl?.flush(); try responders.tick() })
+        try responders.finish()
         try engine.report(e)
     }
 }

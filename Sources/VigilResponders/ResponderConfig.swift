@@ -133,6 +133,8 @@ public enum TrustedFile {
             switch e {
             case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
                 let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+                // Errors thrown by our own decoders (unknown keys, bad values) arrive wrapped.
+                if let inner = c.underlyingError { return (path.isEmpty ? "" : path + ": ") + describe(inner) }
                 return (path.isEmpty ? "" : path + ": ") + c.debugDescription
             @unknown default: return "\(e)"
             }

@@ -127,7 +127,8 @@ public final class Quarantine {
             try actions?.write(line)
             try actions?.flush()
             try audit?.append(r.succeeded ? "quarantine-released" : "quarantine-release-failed",
-                              [("alert", .string(a.alert)), ("principal", .string(display(a.principal))), ("action", .string(a.action))])
+                              [("alert", .string(a.alert)), ("principal", .string(display(a.principal))), ("action", .string(a.action)),
+                               ("record", .string(line))])
         }
     }
 
@@ -207,7 +208,7 @@ public final class Quarantine {
         try actions?.write(r.line)
         try actions?.flush()
         try audit?.append("quarantine-\(r.decision)", [("alert", .string(r.alert.id)), ("principal", .string(r.alert.finding.principal)),
-                                                        ("action", .string(r.action)), ("reason", .string(r.reason)), ("dry_run", .bool(r.dryRun))])
+                                                        ("action", .string(r.action)), ("record", .string(r.line))])
     }
 }
 

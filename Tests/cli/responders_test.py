@@ -211,6 +211,28 @@ drain_seconds: 1
           f"{len(got)} accepted deliveries for {len(want)} alerts")
 
 
+@test("a receiver that takes 3 s per request does not slow detection: the replay ends, the rest waits in the outbox")
+def slow_receiver(data, expected):
+    d = workdir("slow")
+    recv = Receiver()
+    recv.mode = "slow"
+    src, state = os.path.join(d, "in.jsonl"), os.path.join(d, "state")
+    with open(src, "wb") as f:
+        f.write(data)
+    cfg = private(os.path.join(d, "c.yaml"), f"webhooks:\n  - url: http://127.0.0.1:{recv.port}/h\ndrain_seconds: 0\nretry: {{timeout_seconds: 5}}\n")
+    t0 = time.time()
+    r = run(["replay", "--quiet", "--state", state, "--config", cfg, "--alerts", os.path.join(d, "a.jsonl"), src])
+    took = time.time() - t0
+    recv.stop()
+    n = len(alert_ids(expected))
+    assert r.returncode == 0, r.stderr
+    assert open(os.path.join(d, "a.jsonl")).read() == expected
+    left = len(glob.glob(os.path.join(state, "outbox", "*.json")))
+    assert took < n * 3 / 2, f"replay took {took:.1f} s for {n} alerts to a 3 s receiver: detection waited for it"
+    assert left >= n - 3, f"only {left} of {n} alerts left queued"
+    print(f"     replay with {n} alerts took {took:.1f} s (serial delivery would need {3 * n} s); {left} queued for later")
+
+
 @test("webhooks over https to a receiver whose certificate is signed by a test CA added to the system store")
 def webhook_tls(data, expected):
     if os.geteuid() != 0 or not shutil.which("update-ca-certificates") or not shutil.which("openssl"):
@@ -623,7 +645,7 @@ def main():
         f.write(data)
     expected = run(["replay", "--quiet", whole]).stdout
     only = os.environ.get("RESP_TESTS")
-    for t in [webhook_reliability, webhook_tls, injection, no_secrets, redaction, unsafe_files, audit_tamper, quarantine]:
+    for t in [webhook_reliability, slow_receiver, webhook_tls, injection, no_secrets, redaction, unsafe_files, audit_tamper, quarantine]:
         if only and not any(o in t.__name__ for o in only.split(",")):
             continue
         t(data, expected)

@@ -347,18 +347,7 @@ public final class Follower {
     /// subdirectories too (a full check: polling, or the once-a-second safety net).
     private func scan(_ dir: String, atStart: Bool, now: Double, recursive: Bool = false) {
         watch(dir)
-        guard let d = opendir(dir) else { return }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix(".") { continue }
-            names.append(name)
-        }
-        closedir(d)
-        for name in names.sorted() {
-            let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        for path in InputPlanner.entries(dir) ?? [] {
             var st = stat()
             guard stat(path, &st) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {

@@ -77,8 +77,10 @@ public enum InputPlanner {
         return nil
     }
 
-    private static func walk(_ dir: String, into files: inout [String]) throws(SourceError) {
-        guard let d = opendir(dir) else { throw .unreadable(dir, errno: errno) }
+    /// The visible entries of `dir` (dot-names skipped) as full paths, sorted by name; nil when the
+    /// directory cannot be read.
+    static func entries(_ dir: String) -> [String]? {
+        guard let d = opendir(dir) else { return nil }
         defer { closedir(d) }
         var names: [String] = []
         while let e = readdir(d) {
@@ -88,8 +90,12 @@ public enum InputPlanner {
             if name.hasPrefix(".") { continue }
             names.append(name)
         }
-        for name in names.sorted() {
-            let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        return names.sorted().map { dir.hasSuffix("/") ? dir + $0 : dir + "/" + $0 }
+    }
+
+    private static func walk(_ dir: String, into files: inout [String]) throws(SourceError) {
+        guard let paths = entries(dir) else { throw .unreadable(dir, errno: errno) }
+        for path in paths {
             var st = stat()
             guard stat(path, &st) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {

@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 #if canImport(Glibc)
 import Glibc
@@ -48,16 +49,9 @@ public final class StateDirectory {
     /// A checkpoint write killed half-way leaves its temporary file behind; the rename never
     /// happened, so it is garbage. Safe to remove: we hold the lock, nobody else is writing.
     private func removeStaleTemporaries() {
-        guard let d = opendir(path) else { return }
-        var stale: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix("checkpoint.zst.tmp.") { stale.append(name) }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix("checkpoint.zst.tmp.") {
+            unlink(path + "/" + name)
         }
-        closedir(d)
-        for name in stale { unlink(path + "/" + name) }
     }
 
     deinit { unlock() }

@@ -53,15 +53,20 @@ import VigilTestSupport
         #expect(r2.all == "old 1\nold 2\npartial\nnew\n")
     }
 
-    @Test func renameRotation_drainsTheOldFileThenReadsTheNewOneFromItsStart() throws {
-        let dir = TestSupport.tempDir()
-        let path = dir + "/app.log"
+    /// An empty `app.log` followed from start, then `first` appended and read.
+    func followedLog(after first: String) throws -> (path: String, r: Recorder, f: Follower) {
+        let path = TestSupport.tempDir() + "/app.log"
         append("", to: path)
         let r = Recorder()
         let f = try follower([path])
         try f.poll(r.handle)
-        append("a\n", to: path)
+        append(first, to: path)
         try f.poll(r.handle)
+        return (path, r, f)
+    }
+
+    @Test func renameRotation_drainsTheOldFileThenReadsTheNewOneFromItsStart() throws {
+        let (path, r, f) = try followedLog(after: "a\n")
         append("b\n", to: path)                        // written before the rename, not yet read
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
         append("c\n", to: path)
@@ -71,14 +76,7 @@ import VigilTestSupport
     }
 
     @Test func deleteAndRecreate_readsTheNewFile() throws {
-        let dir = TestSupport.tempDir()
-        let path = dir + "/app.log"
-        append("", to: path)
-        let r = Recorder()
-        let f = try follower([path])
-        try f.poll(r.handle)
-        append("a\n", to: path)
-        try f.poll(r.handle)
+        let (path, r, f) = try followedLog(after: "a\n")
         try FileManager.default.removeItem(atPath: path)
         try f.poll(r.handle)                           // gone: old file closed, nothing to open yet
         append("b\n", to: path)
@@ -88,14 +86,7 @@ import VigilTestSupport
     }
 
     @Test func copytruncate_isReportedAndTheFileIsReadAgainFromZero() throws {
-        let dir = TestSupport.tempDir()
-        let path = dir + "/app.log"
-        append("", to: path)
-        let r = Recorder()
-        let f = try follower([path])
-        try f.poll(r.handle)
-        append("first line\nsecond line\n", to: path)
-        try f.poll(r.handle)
+        let (path, r, f) = try followedLog(after: "first line\nsecond line\n")
         try FileManager.default.copyItem(atPath: path, toPath: path + ".1")
         let h = FileHandle(forWritingAtPath: path)!
         try h.truncate(atOffset: 0)

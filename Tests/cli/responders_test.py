@@ -18,48 +18,14 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from functools import wraps
 
-VIGIL = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/vigil")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import ROOT, TMP, VIGIL, run, run_all, sample, test, workdir  # noqa: E402
+
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "panther")
-TMP = tempfile.mkdtemp(prefix="vigil-resp-")
-results = {"passed": 0, "failed": 0, "skipped": 0}
-
-
-def test(name):
-    def wrap(fn):
-        @wraps(fn)
-        def inner(*a):
-            t0 = time.time()
-            try:
-                r = fn(*a)
-                if r == "skip":
-                    results["skipped"] += 1
-                    return
-                results["passed"] += 1
-                print(f"ok   {name} ({time.time() - t0:.1f} s)")
-            except AssertionError as e:
-                results["failed"] += 1
-                import traceback
-                where = traceback.extract_tb(e.__traceback__)[-1]
-                print(f"FAIL {name}: {e} (line {where.lineno}: {where.line})")
-        return inner
-    return wrap
-
-
-def run(args, **kw):
-    return subprocess.run([VIGIL] + args, capture_output=True, text=True, **kw)
-
-
-def workdir(name):
-    d = os.path.join(TMP, name)
-    os.makedirs(d)
-    return d
 
 
 def private(path, text):
@@ -121,13 +87,6 @@ class Receiver:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
-
-
-def sample():
-    out = os.path.join(TMP, "sim")
-    r = run(["simulate", "--days", "4", "--principals", "40", "--seed", "5", "--cloud", "aws", "--out", out])
-    assert r.returncode == 0, r.stderr
-    return subprocess.run(["zstd", "-dcq", os.path.join(out, "logs", "cloudtrail.jsonl.zst")], capture_output=True, check=True).stdout
 
 
 def alert_ids(text):
@@ -644,15 +603,8 @@ def main():
     with open(whole, "wb") as f:
         f.write(data)
     expected = run(["replay", "--quiet", whole]).stdout
-    only = os.environ.get("RESP_TESTS")
-    for t in [webhook_reliability, slow_receiver, webhook_tls, injection, no_secrets, redaction, unsafe_files, audit_tamper, quarantine]:
-        if only and not any(o in t.__name__ for o in only.split(",")):
-            continue
-        t(data, expected)
-    print(f"responder tests: {results['passed']} passed, {results['failed']} failed, {results['skipped']} skipped")
-    shutil.rmtree(TMP, ignore_errors=True)
-    sys.exit(1 if results["failed"] else 0)
-
+    run_all("responder tests", [webhook_reliability, slow_receiver, webhook_tls, injection, no_secrets, redaction,
+                                unsafe_files, audit_tamper, quarantine], data, expected, "RESP_TESTS")
 
 if __name__ == "__main__":
     main()

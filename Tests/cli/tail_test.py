@@ -14,44 +14,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from functools import wraps
 
-VIGIL = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/vigil")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clitest import TMP, VIGIL, read, run, run_all, sample, test, workdir  # noqa: E402
+
 RNG = random.Random(int(os.environ.get("TAIL_TEST_SEED", "20261126")))
-TMP = tempfile.mkdtemp(prefix="vigil-tail-")
-results = {"passed": 0, "failed": 0}
-
-
-def run(args, **kw):
-    return subprocess.run([VIGIL] + args, capture_output=True, text=True, **kw)
-
-
-def sample():
-    """A small simulated organisation with attacks: 4 days, 40 principals (≈16k CloudTrail lines)."""
-    out = os.path.join(TMP, "sim")
-    r = run(["simulate", "--days", "4", "--principals", "40", "--seed", "5", "--cloud", "aws", "--out", out])
-    assert r.returncode == 0, r.stderr
-    raw = subprocess.run(["zstd", "-dcq", os.path.join(out, "logs", "cloudtrail.jsonl.zst")],
-                         capture_output=True, check=True).stdout
-    return raw
 
 
 def replay_alerts(path):
     r = run(["replay", "--quiet", path])
     assert r.returncode == 0, r.stderr
     return r.stdout
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def append_in_chunks(path, data, seconds, rng, max_chunk=32768):
@@ -96,34 +71,12 @@ def settle(alerts, proc, expected, limit=60.0):
         return -1
 
 
-def test(name):
-    def wrap(fn):
-        @wraps(fn)
-        def inner(*a):
-            t0 = time.time()
-            try:
-                fn(*a)
-                results["passed"] += 1
-                print(f"ok   {name} ({time.time() - t0:.1f} s)")
-            except AssertionError as e:
-                results["failed"] += 1
-                print(f"FAIL {name}: {e}")
-        return inner
-    return wrap
-
-
 def same(got, want, what):
     if got == want:
         return
     g, w = got.splitlines(), want.splitlines()
     first = next((i for i, (a, b) in enumerate(zip(g, w)) if a != b), min(len(g), len(w)))
     raise AssertionError(f"{what}: {len(g)} alert lines, expected {len(w)}; first difference at line {first + 1}")
-
-
-def workdir(name):
-    d = os.path.join(TMP, name)
-    os.makedirs(d)
-    return d
 
 
 @test("tail --from-start of a file appended in random chunks = replay of the finished file (inotify)")
@@ -384,17 +337,10 @@ def main():
         f.write(data)
     expected = replay_alerts(live)
     assert expected.count("\n") >= 10, "sample too quiet to test with"
-    only = os.environ.get("TAIL_TESTS")
-    tests = [determinism_inotify, determinism_poll, crash, rot_rename, rot_copytruncate, rot_recreate,
-             rot_rename_poll, rot_copytruncate_poll, rot_recreate_poll, dir_inotify, dir_poll, dir_restart, lock,
-             replay_resume, train_then_tail]
-    for t in tests:
-        if only and not any(o in t.__name__ for o in only.split(",")):
-            continue
-        t(data, expected)
-    print(f"tail tests: {results['passed']} passed, {results['failed']} failed ({expected.count(chr(10))} alerts expected per run)")
-    shutil.rmtree(TMP, ignore_errors=True)
-    sys.exit(1 if results["failed"] else 0)
+    print(f"     {expected.count(chr(10))} alerts expected per run")
+    run_all("tail tests", [determinism_inotify, determinism_poll, crash, rot_rename, rot_copytruncate, rot_recreate,
+                           rot_rename_poll, rot_copytruncate_poll, rot_recreate_poll, dir_inotify, dir_poll, dir_restart,
+                           lock, replay_resume, train_then_tail], data, expected, "TAIL_TESTS")
 
 
 if __name__ == "__main__":

@@ -185,6 +185,7 @@ public final class StateSession {
     public func save(_ engine: Engine, wait: Bool = false) throws {
         for o in outputs { try o.writer.flush() }
         refreshIdentities?(&inputs)
+        if saves % 20 == 0 { pruneVanished() }
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
         let cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
         try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors)
@@ -192,6 +193,17 @@ public final class StateSession {
         sinceSave = 0
         lastSave = StateSession.now()
         saves += 1
+    }
+
+    /// Forgets inputs read to their end whose files are gone (a followed CloudTrail directory whose
+    /// old objects are expired): the checkpoint would otherwise grow with every file ever read. Run
+    /// every 20th save, so the stat calls stay off most saves.
+    func pruneVanished() {
+        let gone = inputs.values.filter { $0.done && access($0.path, F_OK) != 0 }.map(\.path)
+        guard !gone.isEmpty else { return }
+        for p in gone { inputs[p] = nil }
+        let drop = Set(gone)
+        order.removeAll { drop.contains($0) }
     }
 
     /// Waits for checkpoints still being written (a dropped session never leaves one half-done).

@@ -118,6 +118,11 @@ public struct Policy: Decodable, Sendable {
         return p
     }
 
+    /// Decodes policy text (no file checks; `load` is what the CLI uses).
+    public static func decode(_ text: String) throws -> Policy {
+        try YAMLDecoder().decode(Policy.self, from: text)
+    }
+
     public func isAllowlisted(_ principal: String) -> Bool {
         allow.contains { Policy.glob($0, principal) }
     }

@@ -126,3 +126,23 @@ import VigilTestSupport
         #expect(try items(chunks) == whole)
     }
 }
+
+@Suite struct CheckpointPruningTests {
+    @Test func inputsReadToTheirEnd_areForgottenOnceTheirFilesAreGone() throws {
+        let rules = CheckpointTests.rules
+        let tmp = TestSupport.tempDir()
+        let a = write(Array(SmallOrg.output.lines.prefix(50).joined(separator: "\n").utf8) + [10], "a.jsonl", in: tmp)
+        let b = write(Array(SmallOrg.output.lines.dropFirst(50).prefix(50).joined(separator: "\n").utf8) + [10], "b.jsonl", in: tmp)
+        let dir = tmp + "/state"
+        do {
+            let s = try StateSession(path: dir)
+            let engine = try Engine(config: EngineConfig(), rules: rules)
+            engine.afterItem = { s.note($0) }
+            try engine.run([.file(a), .file(b)], emit: { _ in }, deadLetter: { _ in })
+            try FileManager.default.removeItem(atPath: a)
+            try s.save(engine, wait: true)             // first save prunes
+        }
+        let again = try StateSession(path: dir)
+        #expect(again.restored?.inputs.map(\.path) == [b])
+    }
+}

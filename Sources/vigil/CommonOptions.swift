@@ -87,7 +87,9 @@ struct EngineOptions: ParsableArguments {
     /// Runs the engine over `paths`, writing dead letters and stats as asked. With a state session,
     /// inputs finished before are skipped, a partly read one resumes, and checkpoints are written as
     /// the session says (and at the end, or when a signal asks to stop).
-    func run(_ engine: Engine, paths: [String], session: StateSession? = nil, emit: (Alert) throws -> Void) throws {
+    /// `redact`: applied to each dead-letter line (`--redact pii`: their excerpts are raw records).
+    func run(_ engine: Engine, paths: [String], session: StateSession? = nil, redact: ((String) -> String)? = nil,
+             emit: (Alert) throws -> Void) throws {
         var inputs = try InputPlanner.expand(paths)
         try configure(engine)
         let dl = try deadLetter.map { try session?.output(path: $0) ?? LineWriter(path: $0) }
@@ -101,7 +103,10 @@ struct EngineOptions: ParsableArguments {
             }
             engine.stopRequested = { Signals.stopRequested }
         }
-        try engine.run(inputs, resume: resume, emit: emit, deadLetter: { d in try dl?.write(d.jsonLine()) })
+        try engine.run(inputs, resume: resume, emit: emit, deadLetter: { d in
+            let line = d.jsonLine()
+            try dl?.write(redact?(line) ?? line)
+        })
         try dl?.flush()
         try session?.save(engine, wait: true)
         try report(engine)

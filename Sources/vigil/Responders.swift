@@ -172,6 +172,12 @@ final class Responders {
         return WebhookTarget(url: u, format: format, secret: secret)
     }
 
+    /// `--redact pii` for other text Vigil writes (dead-letter lines); nil without redaction.
+    var redactText: ((String) -> String)? {
+        guard let r = redactor else { return nil }
+        return { r.redact(text: $0) }
+    }
+
     /// One alert, from the engine's emit callback.
     func handle(_ a: Alert, event: AccessEvent?) throws {
         let out = redactor?.redact(a) ?? a

@@ -391,12 +391,18 @@ def redaction(data, expected):
     state = os.path.join(d, "state")
     a1, a2, plain = os.path.join(d, "a1.jsonl"), os.path.join(d, "a2.jsonl"), os.path.join(d, "plain.jsonl")
     assert run(["replay", "--quiet", "--alerts", plain] + files).returncode == 0
-    r = run(["replay", "--quiet", "--state", state, "--redact", "pii", "--alerts", a1] + files)
+    dead = os.path.join(d, "dead.jsonl")
+    broken = os.path.join(d, "broken.jsonl")
+    with open(broken, "w") as f:      # dead-lettered records carry raw excerpts: redacted too
+        f.write('{"eventTime": "2026-11-02T10:00:00Z", "userIdentity": {"arn": "x", "userName": "carol@example.org"}, "sourceIPAddress": "198.51.100.77", \n')
+    r = run(["replay", "--quiet", "--state", state, "--redact", "pii", "--alerts", a1, "--dead-letter", dead] + files + [broken])
     assert r.returncode == 0, r.stderr
+    dl = open(dead).read()
+    assert "carol@example.org" not in dl and "198.51.100.77" not in dl and "pii:" in dl, dl[-400:]
     shutil.rmtree(os.path.join(d, "state2"), ignore_errors=True)
     os.makedirs(os.path.join(d, "state2"))
     shutil.copy(os.path.join(state, "redact.key"), os.path.join(d, "state2", "redact.key"))
-    r = run(["replay", "--quiet", "--state", os.path.join(d, "state2"), "--redact", "pii", "--alerts", a2] + files)
+    r = run(["replay", "--quiet", "--state", os.path.join(d, "state2"), "--redact", "pii", "--alerts", a2] + files + [broken])
     assert r.returncode == 0, r.stderr
     import re
     email = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+")

@@ -37,7 +37,7 @@ struct Replay: ParsableCommand {
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)
         e.onProgress = progress.map { p in { bytes, events in p.update(bytes: bytes, events: events) } }
         defer { progress?.finish() }
-        try engine.run(e, paths: paths, session: session) { a in try responders.handle(a, event: e.current) }
+        try engine.run(e, paths: paths, session: session, redact: responders.redactText) { a in try responders.handle(a, event: e.current) }
         try w?.flush()
         try responders.finish()
         if e.stopped, let s = session {

@@ -61,7 +61,10 @@ struct Tail: ParsableCommand {
         let tailer = Tailer(engine: e, follower: follower, session: session)
         tailer.stopRequested = { Signals.stopRequested }
         try tailer.run(emit: { [unowned e] a in try responders.handle(a, event: e.current) },
-                       deadLetter: { d in try dl?.write(d.jsonLine()) },
+                       deadLetter: { d in
+                           let line = d.jsonLine()
+                           try dl?.write(responders.redactText?(line) ?? line)
+                       },
                        flush: { try w?.flush(); try dl?.flush(); try responders.tick() })
         try responders.finish()
         try engine.report(e)

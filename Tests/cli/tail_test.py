@@ -330,6 +330,24 @@ def train_then_tail(data, expected):
     same(read(alerts), want, "tail --model alerts")
 
 
+@test("tail - follows standard input and ends with it; a missing named file is an error (exit 3)")
+def stdin_and_missing(data, expected):
+    d = workdir("stdin")
+    alerts = os.path.join(d, "alerts.jsonl")
+    p = subprocess.Popen([VIGIL, "tail", "--quiet", "--alerts", alerts, "-"], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    rng = random.Random(7)
+    i = 0
+    while i < len(data):
+        n = rng.randint(1, 65536)
+        p.stdin.write(data[i:i + n])
+        i += n
+    p.stdin.close()
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    same(read(alerts), expected, "alerts from stdin")
+    r = run(["tail", "--quiet", os.path.join(d, "no-such.log")])
+    assert r.returncode == 3 and "not found" in r.stderr, (r.returncode, r.stderr)
+
+
 def main():
     data = sample()
     live = os.path.join(TMP, "whole.jsonl")
@@ -340,7 +358,7 @@ def main():
     print(f"     {expected.count(chr(10))} alerts expected per run")
     run_all("tail tests", [determinism_inotify, determinism_poll, crash, rot_rename, rot_copytruncate, rot_recreate,
                            rot_rename_poll, rot_copytruncate_poll, rot_recreate_poll, dir_inotify, dir_poll, dir_restart,
-                           lock, replay_resume, train_then_tail], data, expected, "TAIL_TESTS")
+                           lock, replay_resume, train_then_tail, stdin_and_missing], data, expected, "TAIL_TESTS")
 
 
 if __name__ == "__main__":

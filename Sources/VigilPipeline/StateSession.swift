@@ -27,6 +27,8 @@ public final class StateSession {
     /// descriptors, which may no longer be reachable by path after a rotation).
     public var refreshIdentities: ((inout [String: InputCheckpoint]) -> Void)?
     public private(set) var saves = 0
+    /// Told when an output is cut back to its checkpointed length (path, bytes removed).
+    public var onCutBack: ((String, Int64) -> Void)?
     /// More files to fsync before each checkpoint (the audit trail).
     public var syncDescriptors: [Int32] = []
     private var outputs: [(writer: LineWriter, kept: Int)] = []
@@ -74,6 +76,7 @@ public final class StateSession {
         if let mark = restored?.outputs.first(where: { $0.path == path }) {
             w = try LineWriter(path: path, keeping: mark.bytes)
             kept = mark.count
+            if w.cutBytes > 0 { onCutBack?(path, w.cutBytes) }
         } else {
             w = try LineWriter(path: path)
         }

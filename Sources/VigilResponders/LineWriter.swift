@@ -36,6 +36,8 @@ public final class LineWriter {
     public private(set) var lines = 0
     /// Bytes in the file once everything written so far is flushed (including what `keeping` kept).
     public private(set) var writtenBytes: Int64 = 0
+    /// Bytes `keeping` cut off the end (written after the checkpoint; they will be written again).
+    public private(set) var cutBytes: Int64 = 0
 
     public init(path: String, append: Bool = false) throws {
         self.path = path
@@ -62,6 +64,7 @@ public final class LineWriter {
             close(f)
             throw ResponderError.shorterThanCheckpoint(path, has: Int64(st.st_size), expected: keeping)
         }
+        cutBytes = Int64(st.st_size) - keeping
         guard ftruncate(f, off_t(keeping)) == 0, lseek(f, 0, SEEK_END) >= 0 else {
             let e = errno
             close(f)

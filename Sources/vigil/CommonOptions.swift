@@ -217,6 +217,9 @@ struct StateOptions: ParsableArguments {
     func open() throws -> StateSession? {
         guard let dir = state else { return nil }
         let s = try StateSession(path: dir)
+        s.onCutBack = { path, bytes in
+            printError("vigil: resuming: cut \(bytes) bytes written after the last checkpoint from \(path); they are written again")
+        }
         s.everyEvents = checkpointEvery
         s.everySeconds = checkpointSeconds
         return s

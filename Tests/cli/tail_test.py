@@ -44,8 +44,9 @@ def append_in_chunks(path, data, seconds, rng, max_chunk=32768):
             time.sleep(rng.uniform(0, 2 * pause))
 
 
-def start_tail(args):
-    return subprocess.Popen([VIGIL, "tail", "--quiet"] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def start_tail(args, quiet=True):
+    return subprocess.Popen([VIGIL, "tail"] + (["--quiet"] if quiet else []) + args, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def settle(alerts, proc, expected, limit=60.0):
@@ -109,14 +110,15 @@ def crash(data, expected):
     writer = threading.Thread(target=append_in_chunks, args=(live, data, 8.0, random.Random(RNG.random())))
     writer.start()
     args = ["--from-start", "--state", state, "--alerts", alerts, "--checkpoint-every", "1500", live]
-    kills = 0
+    kills = cutbacks = 0
     while kills < 25:
-        p = start_tail(args)
+        p = start_tail(args, quiet=False)
         time.sleep(RNG.uniform(0.05, 0.6))
         if p.poll() is not None:
             raise AssertionError(f"tail exited by itself ({p.returncode}): {p.stderr.read()}")
         p.kill()
         p.wait()
+        cutbacks += "cut " in p.stderr.read()
         kills += 1
     writer.join()
     before = read(alerts).count("\n")
@@ -127,7 +129,8 @@ def crash(data, expected):
     ids = [line.split('"id":"')[1][:32] for line in got.splitlines()]
     assert len(ids) == len(set(ids)), "duplicate alert ids"
     same(got, expected, f"alerts after {kills} kills")
-    print(f"     {before} of {len(ids)} alerts were written before the final restart")
+    print(f"     {before} of {len(ids)} alerts were written before the final restart; {cutbacks} restarts cut back "
+          f"alerts written after their checkpoint")
     # Started once more on the finished file: nothing new, nothing repeated.
     p = start_tail(args)
     time.sleep(1.0)

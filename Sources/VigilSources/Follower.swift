@@ -68,8 +68,8 @@ public enum FollowEvent {
 ///   unchanged for `stableSeconds` — CloudTrail and similar deliveries write whole new objects.
 ///   Files present at start count as already read unless `fromStart`.
 /// - inotify wakes the loop at once; without it (or with `polling`) the paths are checked every
-///   `pollInterval`. Even with inotify, everything is re-checked at least once a second, so a missed
-///   event only costs latency.
+///   `pollInterval`. Even with inotify, named files are re-checked at least once a second and
+///   directories rescanned every 10 s, so a missed event only costs latency.
 ///
 /// The follower never interprets bytes; the wall clock decides only when to look and when a
 /// directory file counts as complete, never what is read or in which order within a file.
@@ -175,8 +175,10 @@ public final class Follower {
     public func poll(_ handle: (FollowEvent) throws -> Void) throws {
         let now = Follower.now()
         drainInotify()
-        if inotifyFD < 0 || now - lastFullCheck >= 1 {
-            for r in roots { dirtyDirs.insert(r) }   // a full, recursive check
+        // A full, recursive rescan: every poll without inotify; with it, every 10 s as a safety net
+        // for events lost to a queue overflow or a filesystem that does not report them all.
+        if inotifyFD < 0 || now - lastFullCheck >= 10 {
+            for r in roots { dirtyDirs.insert(r) }
             lastFullCheck = now
         }
         for f in files { try pass(f, handle) }
@@ -348,6 +350,9 @@ public final class Follower {
     private func scan(_ dir: String, atStart: Bool, now: Double, recursive: Bool = false) {
         watch(dir)
         for path in InputPlanner.entries(dir) ?? [] {
+            // Known files need no stat: a rescan of a large delivery tree is then one readdir per
+            // directory plus a lookup per name.
+            if dirFiles[path] != nil { continue }
             var st = stat()
             guard stat(path, &st) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {

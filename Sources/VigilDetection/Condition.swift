@@ -4,11 +4,12 @@ import VigilCore
 ///
 /// Forms: `{"all":[…]}`, `{"any":[…]}`, `{"not":{…}}`, or a leaf `{"field":"path", OP: value}` with
 /// OP one of `equals`, `notEquals`, `contains`, `startsWith`, `in`, `exists`, `equalsField`,
-/// `notEqualsField`, `publicPolicy` (an Allow to `*` without Condition), `trustsOutsideAccount`
+/// `notEqualsField`, `containsAny` (a list; case-insensitive), `startsWithAny` (a list),
+/// `publicPolicy` (an Allow to `*` without Condition), `trustsOutsideAccount`
 /// (an Allow to `*` or to an AWS principal of another account, conditions notwithstanding). Paths are dotted and fan out over arrays; a leaf holds when
 /// *any* value at the path passes (`notEquals` and `notEqualsField`: when *no* value equals).
 /// Fields starting with `$` are the event's own: `$actor`, `$account`, `$principal`,
-/// `$principalType`, `$action`, `$errorCode`.
+/// `$principalType`, `$action`, `$errorCode`, `$userAgent`, `$sourceIP` (no raw record needed).
 public indirect enum Condition: Decodable, Sendable {
     case all([Condition])
     case any([Condition])
@@ -17,7 +18,7 @@ public indirect enum Condition: Decodable, Sendable {
 
     public enum Op: String, Sendable, CaseIterable {
         case equals, notEquals, contains, startsWith, `in`, exists, equalsField, notEqualsField, publicPolicy
-        case trustsOutsideAccount
+        case trustsOutsideAccount, containsAny, startsWithAny
     }
 
     public enum LeafValue: Sendable {

@@ -24,6 +24,12 @@ extension Condition {
             case (.contains, .string(let s)): return texts.contains { $0.contains(s) }
             case (.startsWith, .string(let s)): return texts.contains { $0.hasPrefix(s) }
             case (.in, .strings(let set)): return texts.contains { set.contains($0) }
+            case (.containsAny, .strings(let needles)):
+                return texts.contains { t in
+                    let l = t.lowercased()
+                    return needles.contains { l.contains($0.lowercased()) }
+                }
+            case (.startsWithAny, .strings(let prefixes)): return texts.contains { t in prefixes.contains { t.hasPrefix($0) } }
             case (.exists, .bool(let b)): return vals.isEmpty != b
             case (.equalsField, .string(let other)):
                 let o = Set(r.values(other).compactMap(RecordView.text))

@@ -36,6 +36,8 @@ struct RecordView {
             case "$principalType": v = event.principalType
             case "$action": v = event.action
             case "$errorCode": v = event.errorCode
+            case "$userAgent": v = event.userAgent
+            case "$sourceIP": v = event.sourceIP
             default: v = nil
             }
             return v.map { [$0] } ?? []

@@ -101,3 +101,20 @@ func holds(_ condition: String, _ raw: String, actor: String = "alice") throws -
         #expect(try !holds(cond, service))
     }
 }
+
+@Suite struct NewerConditionTests {
+    @Test func containsAny_isCaseInsensitive_andStartsWithAny_matchesPrefixes() throws {
+        let raw = #"{"requestParameters":{"instanceType":"p4d.24xlarge"}}"#
+        #expect(try holds(#"{"field":"requestParameters.instanceType","startsWithAny":["g5.","p4d."]}"#, raw))
+        #expect(try !holds(#"{"field":"requestParameters.instanceType","startsWithAny":["p4de.","t3."]}"#, raw))
+        var e = ruleEvent("sts:GetCallerIdentity")
+        e.userAgent = "Boto3/1.26.0 md/Botocore#1.29.0 ua/2.0 os/linux#6.1.0-kali7-amd64 md/arch#x86_64"
+        let c = try JSONDecoder().decode(Condition.self, from: Data(#"{"field":"$userAgent","containsAny":["-KALI","trufflehog"]}"#.utf8))
+        var view = RecordView(e)
+        #expect(c.holds(&view))
+        #expect(!c.needsRecord)                       // the event's own field: no raw record kept
+        e.userAgent = "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64.ubuntu.22"
+        var plain = RecordView(e)
+        #expect(!c.holds(&plain))
+    }
+}

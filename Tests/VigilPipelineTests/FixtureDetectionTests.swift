@@ -49,6 +49,7 @@ import VigilTestSupport
         "Azure.MonitorActivity.DiagnosticSettings.Deleted": ["azure-diagnostic-settings-deleted"],
         "Azure.MonitorActivity.Compute.DiskSASURIGenerated": ["azure-disk-exported"],
         "Azure.MonitorActivity.KeyVault.Deleted": ["azure-key-vault-deleted"],
+        "AWS.STS.GetCallerIdentity.TruffleHog": ["offensive-tool-user-agent"],
         "AWS.S3.DeletePublicAccessBlock": ["s3-bucket-protection-removed"],
         "AWS.S3.SecurityControlDisabling": ["s3-bucket-protection-removed"],
         "AWS.S3.SuspendVersioning": ["s3-bucket-protection-removed"],

@@ -25,6 +25,9 @@ public indirect enum Condition: Decodable, Sendable {
         case string(String)
         case strings([String])
         case bool(Bool)
+        /// `containsAny`'s needles, lower-cased ASCII bytes, prepared once at load: the test runs on
+        /// every event for rules without actions, so it must not allocate or compare Characters.
+        case needles([[UInt8]])
     }
 
     public init(from decoder: Decoder) throws {
@@ -46,6 +49,10 @@ public indirect enum Condition: Decodable, Sendable {
             value = .string(s)
         } else {
             value = .strings(try c.decode([String].self, forKey: k))
+        }
+        if op == .containsAny, case .strings(let list) = value {
+            self = .leaf(field: field, op: op, value: .needles(list.map { Array($0.lowercased().utf8) }))
+            return
         }
         self = .leaf(field: field, op: op, value: value)
     }

@@ -13,6 +13,16 @@ extension Condition {
             return false
         case .not(let c):
             return !c.holds(&r)
+        case .leaf(let field, .containsAny, .needles(let needles)):
+            // Byte-level, ASCII case-insensitive; the event's own fields are read without boxing.
+            if field.hasPrefix("$") {
+                guard var text = r.ownField(field) else { return false }
+                return text.withUTF8 { Condition.containsAny($0, needles) }
+            }
+            return r.values(field).compactMap(RecordView.text).contains { t in
+                var t = t
+                return t.withUTF8 { Condition.containsAny($0, needles) }
+            }
         case .leaf(let field, let op, let value):
             let vals = r.values(field)
             let texts = vals.compactMap(RecordView.text)
@@ -24,11 +34,6 @@ extension Condition {
             case (.contains, .string(let s)): return texts.contains { $0.contains(s) }
             case (.startsWith, .string(let s)): return texts.contains { $0.hasPrefix(s) }
             case (.in, .strings(let set)): return texts.contains { set.contains($0) }
-            case (.containsAny, .strings(let needles)):
-                return texts.contains { t in
-                    let l = t.lowercased()
-                    return needles.contains { l.contains($0.lowercased()) }
-                }
             case (.startsWithAny, .strings(let prefixes)): return texts.contains { t in prefixes.contains { t.hasPrefix($0) } }
             case (.exists, .bool(let b)): return vals.isEmpty != b
             case (.equalsField, .string(let other)):
@@ -104,6 +109,33 @@ enum PolicyCheck {
         if let ps = p as? String { return ps == "*" }
         if let pd = p as? [String: Any] {
             return pd.values.flatMap(RecordView.flatten).contains { ($0 as? String) == "*" }
+        }
+        return false
+    }
+}
+
+extension Condition {
+    /// True when `hay` contains one of `needles` (lower-case ASCII bytes), ignoring ASCII case.
+    static func containsAny(_ hay: UnsafeBufferPointer<UInt8>, _ needles: [[UInt8]]) -> Bool {
+        for n in needles where !n.isEmpty && n.count <= hay.count {
+            let first = n[0]
+            var i = 0
+            let last = hay.count - n.count
+            while i <= last {
+                var c = hay[i]
+                if c >= 65 && c <= 90 { c |= 0x20 }
+                if c == first {
+                    var j = 1
+                    while j < n.count {
+                        var d = hay[i + j]
+                        if d >= 65 && d <= 90 { d |= 0x20 }
+                        if d != n[j] { break }
+                        j += 1
+                    }
+                    if j == n.count { return true }
+                }
+                i += 1
+            }
         }
         return false
     }

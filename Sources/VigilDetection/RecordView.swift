@@ -27,21 +27,7 @@ struct RecordView {
     /// All non-null values at a dotted path (arrays fan out), rendered as strings for scalars;
     /// containers are returned as they are (for `publicPolicy`).
     mutating func values(_ path: String) -> [Any] {
-        if path.hasPrefix("$") {
-            let v: String?
-            switch path {
-            case "$actor": v = event.actorName
-            case "$account": v = event.account
-            case "$principal": v = event.principal
-            case "$principalType": v = event.principalType
-            case "$action": v = event.action
-            case "$errorCode": v = event.errorCode
-            case "$userAgent": v = event.userAgent
-            case "$sourceIP": v = event.sourceIP
-            default: v = nil
-            }
-            return v.map { [$0] } ?? []
-        }
+        if path.hasPrefix("$") { return ownField(path).map { [$0] } ?? [] }
         guard let r = root() else { return [] }
         var current: [Any] = [r]
         for part in path.split(separator: ".") {
@@ -54,6 +40,21 @@ struct RecordView {
             current = next
         }
         return current.flatMap(Self.flatten).filter { !($0 is NSNull) }
+    }
+
+    /// One of the event's own fields, named `$…` in conditions.
+    func ownField(_ name: String) -> String? {
+        switch name {
+        case "$actor": return event.actorName
+        case "$account": return event.account
+        case "$principal": return event.principal
+        case "$principalType": return event.principalType
+        case "$action": return event.action
+        case "$errorCode": return event.errorCode
+        case "$userAgent": return event.userAgent
+        case "$sourceIP": return event.sourceIP
+        default: return nil
+        }
     }
 
     static func flatten(_ v: Any) -> [Any] {

@@ -5,7 +5,8 @@ import VigilCore
 /// Forms: `{"all":[…]}`, `{"any":[…]}`, `{"not":{…}}`, or a leaf `{"field":"path", OP: value}` with
 /// OP one of `equals`, `notEquals`, `contains`, `startsWith`, `in`, `exists`, `equalsField`,
 /// `notEqualsField`, `containsAny` (a list; case-insensitive), `startsWithAny` (a list),
-/// `publicPolicy` (an Allow to `*` without Condition), `trustsOutsideAccount`
+/// `publicPolicy` (an Allow to `*` without Condition), `grantsFullAccess` (an IAM policy allowing
+/// every action, or all but a few with `NotAction`, on every resource), `trustsOutsideAccount`
 /// (an Allow to `*` or to an AWS principal of another account, conditions notwithstanding). Paths are dotted and fan out over arrays; a leaf holds when
 /// *any* value at the path passes (`notEquals` and `notEqualsField`: when *no* value equals).
 /// Fields starting with `$` are the event's own: `$actor`, `$account`, `$principal`,
@@ -18,7 +19,7 @@ public indirect enum Condition: Decodable, Sendable {
 
     public enum Op: String, Sendable, CaseIterable {
         case equals, notEquals, contains, startsWith, `in`, exists, equalsField, notEqualsField, publicPolicy
-        case trustsOutsideAccount, containsAny, startsWithAny
+        case trustsOutsideAccount, containsAny, startsWithAny, grantsFullAccess
     }
 
     public enum LeafValue: Sendable {

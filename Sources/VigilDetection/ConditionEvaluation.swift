@@ -42,6 +42,8 @@ extension Condition {
             case (.notEqualsField, .string(let other)):
                 let o = Set(r.values(other).compactMap(RecordView.text))
                 return !texts.isEmpty && !texts.contains { o.contains($0) }
+            case (.grantsFullAccess, .bool(let b)):
+                return vals.contains { PolicyCheck.grantsFullAccess($0) } == b
             case (.publicPolicy, .bool(let b)):
                 return vals.contains { PolicyCheck.grantsPublicAccess($0) } == b
             case (.trustsOutsideAccount, .bool(let b)):
@@ -85,6 +87,20 @@ enum PolicyCheck {
         guard let d = doc as? [String: Any] else { return [] }
         if let st = d["Statement"] { return RecordView.flatten(st).compactMap { $0 as? [String: Any] } }
         return d.values.flatMap { statements($0) }
+    }
+
+    /// Does some Allow statement grant every action on every resource (`"Action": "*"`, or a
+    /// `NotAction` allow, on `"Resource": "*"`)? Documents may arrive URL-encoded.
+    static func grantsFullAccess(_ v: Any) -> Bool {
+        var doc = v
+        if let s = v as? String, s.hasPrefix("%7B") || s.hasPrefix("%7b"), let decoded = s.removingPercentEncoding { doc = decoded }
+        return statements(doc).contains { st in
+            guard (st["Effect"] as? String) == "Allow" else { return false }
+            let resources = RecordView.flatten(st["Resource"] ?? []).compactMap { $0 as? String }
+            guard resources.contains("*") else { return false }
+            if st["NotAction"] != nil { return true }
+            return RecordView.flatten(st["Action"] ?? []).contains { ($0 as? String) == "*" }
+        }
     }
 
     /// Does some Allow statement trust `*` or an AWS principal outside `account`?

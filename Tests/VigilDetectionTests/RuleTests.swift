@@ -118,3 +118,23 @@ func holds(_ condition: String, _ raw: String, actor: String = "alice") throws -
         #expect(!c.holds(&plain))
     }
 }
+
+@Suite struct FullAccessPolicyTests {
+    let c = #"{"field":"requestParameters.policyDocument","grantsFullAccess":true}"#
+
+    @Test func anAllowOfEverythingOnEverything_isFullAccess_asTextOrURLEncoded() throws {
+        let doc = #"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"#
+        #expect(try holds(c, #"{"requestParameters":{"policyDocument":""# + doc + #""}}"#))
+        let encoded = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%5B%22*%22%5D%2C%22Resource%22%3A%22*%22%7D%5D%7D"
+        #expect(try holds(c, #"{"requestParameters":{"policyDocument":""# + encoded + #""}}"#))
+        let notAction = #"{\"Statement\":{\"Effect\":\"Allow\",\"NotAction\":\"iam:*\",\"Resource\":[\"*\"]}}"#
+        #expect(try holds(c, #"{"requestParameters":{"policyDocument":""# + notAction + #""}}"#))
+    }
+
+    @Test func scopedOrDenyingPolicies_areNot() throws {
+        let scoped = #"{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"},{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"arn:aws:s3:::b/*\"}]}"#
+        #expect(try !holds(c, #"{"requestParameters":{"policyDocument":""# + scoped + #""}}"#))
+        let deny = #"{\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}"#
+        #expect(try !holds(c, #"{"requestParameters":{"policyDocument":""# + deny + #""}}"#))
+    }
+}

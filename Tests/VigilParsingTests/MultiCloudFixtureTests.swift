@@ -76,8 +76,8 @@ import VigilTestSupport
             }
             return (principal ?? "unknown:azure-storage", "storage:" + (Self.str(log, "operationName") ?? ""), Self.time(Self.str(log, "time")) ?? -1)
         }
-        let entra = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"].contains(category)
         let op = Self.str(log, "operationName") ?? ""
+        let entra = Self.isEntra(category, op)
         let low = op.lowercased()
         let action: String
         if entra { action = "entra:" + op } else if let i = low.firstIndex(of: "/") { action = low[..<i] + ":" + low[low.index(after: i)...] } else { action = "azure:" + low }
@@ -114,9 +114,19 @@ import VigilTestSupport
         if let e = (Self.get(log, "properties.status.errorCode") as? NSNumber)?.intValue, e != 0 { return .error }
         let r = (Self.str(log, "resultType") ?? "").lowercased()
         if ["failure", "failed", "fail", "error"].contains(r) { return .error }
-        let entra = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"].contains(Self.str(log, "category") ?? "")
+        let entra = Self.isEntra(Self.str(log, "category") ?? "", Self.str(log, "operationName") ?? "")
         if entra, let n = Int(r), n != 0 { return .error }
         return .success
+    }
+
+    /// Entra records: the diagnostic-settings categories, or the audit category itself (Graph API
+    /// exports: DirectoryManagement, ApplicationManagement, …); `Policy` is Entra only for sentence
+    /// operation names (Activity Log operations are `Provider/path`).
+    static func isEntra(_ category: String, _ op: String) -> Bool {
+        let diagnostic = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"]
+        let graph = ["DirectoryManagement", "ApplicationManagement", "UserManagement", "GroupManagement", "RoleManagement",
+                     "Authentication", "AuthenticationMethod", "DeviceManagement", "Device", "AdministrativeUnit", "PolicyManagement"]
+        return diagnostic.contains(category) || graph.contains(category) || (category == "Policy" && !op.contains("/"))
     }
 
     static func azureRefusal(_ log: [String: Any]) -> String? {

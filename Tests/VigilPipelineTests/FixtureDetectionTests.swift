@@ -50,6 +50,11 @@ import VigilTestSupport
         "Azure.MonitorActivity.Compute.DiskSASURIGenerated": ["azure-disk-exported"],
         "Azure.MonitorActivity.KeyVault.Deleted": ["azure-key-vault-deleted"],
         "AWS.STS.GetCallerIdentity.TruffleHog": ["offensive-tool-user-agent"],
+        "Azure.Audit.DomainSettingsModified": ["entra-federation-changed"],
+        "Azure.Audit.ServicePrincipalCredentialsAdded": ["entra-service-principal-credentials-added"],
+        "Azure.Audit.RoleChangedPIM": ["entra-privileged-role-assigned"],
+        "Azure.Audit.HighRiskSignIn": ["entra-risky-signin"],
+        "Azure.Audit.ElevateUserAccessAdministrator": ["azure-elevate-access"],
         "AWS.S3.DeletePublicAccessBlock": ["s3-bucket-protection-removed"],
         "AWS.S3.SecurityControlDisabling": ["s3-bucket-protection-removed"],
         "AWS.S3.SuspendVersioning": ["s3-bucket-protection-removed"],
@@ -80,7 +85,8 @@ import VigilTestSupport
     ]
 
     /// The fixture files replayed by these tests (other formats are detected per record).
-    static let files = ["aws_cloudtrail.rule_tests.jsonl", "gcp_audit.rule_tests.jsonl", "azure_monitor_activity.rule_tests.jsonl"]
+    static let files = ["aws_cloudtrail.rule_tests.jsonl", "gcp_audit.rule_tests.jsonl", "azure_monitor_activity.rule_tests.jsonl",
+                        "azure_entra_audit_signin.rule_tests.jsonl"]
 
     /// Replays a record `times` times (distinct event IDs) and returns the rules that fired.
     static func firedRules(_ log: [String: Any], times: Int) throws -> Set<String> {

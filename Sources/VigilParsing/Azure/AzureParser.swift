@@ -16,6 +16,20 @@ public struct AzureParser: RecordParser, Sendable {
     static let entraCategories: Set<String> = ["SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs",
                                                "ManagedIdentitySignInLogs", "AuditLogs", "ProvisioningLogs"]
 
+    /// Entra audit records exported through the Graph API (and tools built on it) carry the audit
+    /// category itself instead of `AuditLogs`.
+    static let entraAuditCategories: Set<String> = ["DirectoryManagement", "ApplicationManagement", "UserManagement",
+                                                    "GroupManagement", "RoleManagement", "Authentication", "AuthenticationMethod",
+                                                    "DeviceManagement", "Device", "AdministrativeUnit", "PolicyManagement"]
+
+    /// Entra or the Azure Activity Log? The category says, except `Policy`, which both use: Activity
+    /// operations are always `Provider/path` names, Entra ones are sentences.
+    static func isEntra(category: String?, operation: String) -> Bool {
+        guard let c = category else { return false }
+        if entraCategories.contains(c) || entraAuditCategories.contains(c) { return true }
+        return c == "Policy" && !operation.contains("/")
+    }
+
     public init(detailActions: Set<String> = [], keepAllRaw: Bool = false) {
         raw = RawRecordPolicy(detailActions: detailActions, keepAll: keepAllRaw)
     }
@@ -29,7 +43,7 @@ public struct AzureParser: RecordParser, Sendable {
         if let c = f.category, c.hasPrefix("Storage"), ["StorageRead", "StorageWrite", "StorageDelete"].contains(c) {
             return .event(storageEvent(f, op: op, time: time, category: c, record: record, position: position))
         }
-        let entra = f.category.map { Self.entraCategories.contains($0) } ?? false
+        let entra = Self.isEntra(category: f.category, operation: op)
         let format: SourceFormat = entra ? .entra : .azureActivity
         let action = Self.action(op, entra: entra)
         let id = f.id.flatMap { $0.isEmpty ? nil : $0 }

@@ -58,6 +58,6 @@ let package = Package(
         .testTarget(name: "VigilScoringTests", dependencies: ["VigilScoring", "VigilCore"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore",
-                                                              "VigilDetection", "VigilSources", "VigilTestSupport"]),
+                                                              "VigilDetection", "VigilSources", "VigilParsing", "VigilTestSupport"]),
     ]
 )

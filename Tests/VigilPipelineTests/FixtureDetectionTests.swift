@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilParsing
 import VigilPipeline
 import VigilSources
 import VigilTestSupport
@@ -142,5 +143,35 @@ import VigilTestSupport
         print("High-risk fixtures expected quiet: \(quiet)/\(total) quiet")
         #expect(total > 20)
         #expect(Double(quiet) / Double(total) >= 0.75)
+    }
+
+    /// Okta System Log through the shipped mapping (`Models/mapping-example.json`).
+    static let oktaMapping: [String: [String]] = [
+        "Okta.Global.MFA.Disabled": ["okta-mfa-factor-deactivated"],
+        "Okta.Support.Access": ["okta-support-impersonation"],
+        "Okta.PasswordAccess": ["okta-password-revealed"],
+        "Okta.AdminRoleAssigned": ["okta-admin-privilege-granted"],
+        "Okta.APIKeyCreated": ["okta-api-token-created"],
+    ]
+
+    @Test func oktaFixtures_throughTheShippedMapping_yieldTheMatchingFinding() throws {
+        let mapping = try JSONDecoder().decode(FieldMapping.self, from: Data(TestSupport.read(TestSupport.packageRoot + "/Models/mapping-example.json")))
+        var checked = 0, missed: [String] = []
+        for row in try TestSupport.fixture("okta_system_log.rule_tests.jsonl") {
+            guard let rule = row["rule_id"] as? String, let want = Self.oktaMapping[rule], row["expected_result"] as? Bool == true,
+                  var log = row["log"] as? [String: Any], log["published"] != nil else { continue }
+            log["uuid"] = "okta-fixture-\(checked)"
+            let path = write(Array(try JSONSerialization.data(withJSONObject: log)) + [10], "okta.jsonl", in: TestSupport.tempDir())
+            let engine = try runEngine([]).engine
+            engine.format = .mapped
+            engine.mapping = mapping
+            var fired: Set<String> = []
+            try engine.run([.file(path)], emit: { if let r = $0.finding.rule { fired.insert(r) } }, deadLetter: { _ in })
+            checked += 1
+            if fired.isDisjoint(with: want) { missed.append("\(rule) fired \(fired.sorted())") }
+        }
+        print("Okta fixtures: \(checked - missed.count)/\(checked) fire the matching rule")
+        #expect(checked >= 5)
+        #expect(missed.isEmpty, "\(missed)")
     }
 }

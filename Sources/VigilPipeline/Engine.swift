@@ -139,9 +139,8 @@ public final class Engine {
         FormatParser(format: format, detailActions: detailActions, mapping: mapping)
     }
 
-    /// The detecting half: one item from a reader. Public for drivers that read by themselves
-    /// (`Tailer`).
-    public func consume(_ item: ReadItem, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
+    /// The detecting half: one item from a reader (also used by `Tailer`, which reads by itself).
+    func consume(_ item: ReadItem, emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
         try consumeItem(item, emit: emit, deadLetter: deadLetter)
         try afterItem?(item)
         if let stop = stopRequested, stop() { stopped = true }

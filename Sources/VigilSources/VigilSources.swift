@@ -1,11 +1,15 @@
 /// # VigilSources
 ///
 /// Where bytes come from: files, directories (walked recursively and ordered as the Contract says)
-/// and stdin. A source knows nothing about compression or formats; it hands raw chunks onward.
+/// and stdin, read whole (replay) or followed as they grow (``Follower``: rotation, new files,
+/// inotify or polling). A source knows nothing about compression or formats; it hands raw chunks
+/// onward, with the identity (``FileIdentity``) and positions checkpoints need.
 ///
 /// ```swift
 /// let inputs = try InputPlanner.expand(["logs/", "-"])   // ordered inputs
-/// try ChunkReader.read(inputs[0]) { chunk in ... }       // 256 KiB chunks
+/// try ChunkReader.read(inputs[0]) { chunk, final in ... } // 256 KiB chunks
+/// let f = try Follower(paths: ["app.log"]) { _, _ in .unknown }
+/// try f.poll { event in ... }                              // .opened, .data, .truncated, .closed
 /// ```
 public enum VigilSources {}
 

@@ -16,8 +16,12 @@ import Glibc
 /// decision — the alert and the triggering event with its position in the raw logs — goes to
 /// `STATE/quarantine/<alert id>.json`, removed after `evidence_retention_days`.
 ///
+/// Programs run on a worker thread, one at a time: a hung `aws` call (up to its timeout) never
+/// holds up detection. Decisions are made on the detecting thread (so caps and "already
+/// quarantined" hold in order); `drain()` waits for the programs still queued.
+///
 /// Only the responders use the wall clock; the alert stream never depends on it.
-public final class Quarantine {
+public final class Quarantine: @unchecked Sendable {
     public let policy: Policy
     public let enforce: Bool
     let dir: String
@@ -25,6 +29,12 @@ public final class Quarantine {
     let actions: LineWriter?
     let clock: () -> Double
     private var state: SavedState
+    /// Principals whose action is queued or running (counts as quarantined for new decisions).
+    private var inFlight: Set<String> = []
+    /// Alerts whose release is queued or running.
+    private var releasing: Set<String> = []
+    private let lock = NSLock()
+    private let worker = SerialWorker()
     /// Applied to principals in records and the audit trail (`--redact pii`); commands get the real one.
     public var display: (String) -> String = { $0 }
     public private(set) var executed = 0
@@ -62,20 +72,31 @@ public final class Quarantine {
     }
 
     /// Principals under an executed, not yet released action.
-    public var activePrincipals: [String] { state.active.map(\.principal) }
+    public var activePrincipals: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return state.active.map(\.principal)
+    }
 
-    /// Decides what to do about `alert` (triggered by `event`) and does it.
+    /// Waits until every queued action and release has run.
+    public func drain() { worker.drain() }
+
+    /// Decides what to do about `alert` (triggered by `event`); with --enforce, queues the program.
     public func consider(_ alert: Alert, event: AccessEvent?) throws {
         guard let trigger = policy.trigger(for: alert), let action = policy.actions[trigger.action] else { return }
         let f = alert.finding
         let now = clock()
+        lock.lock()
+        defer { lock.unlock() }
         state.actionTimes.removeAll { $0 < now - 3600 }
         func record(_ decision: String, _ reason: String, expires: Double? = nil, exitCode: Int32? = nil) throws {
             try write(ActionRecord(alert: alert, action: trigger.action, decision: decision, reason: reason,
                                    dryRun: !enforce, time: now, expires: expires, exitCode: exitCode))
         }
         if policy.isAllowlisted(f.principal) { return try record("skipped", "principal is on the policy's allowlist") }
-        if state.active.contains(where: { $0.principal == f.principal }) { return try record("skipped", "already quarantined") }
+        if inFlight.contains(f.principal) || state.active.contains(where: { $0.principal == f.principal }) {
+            return try record("skipped", "already quarantined")
+        }
         let age = now - Double(f.time) / 1000
         if age > policy.recentMinutes * 60 {
             return try record("skipped", "finding's event time \(EventTime.format(f.time)) is more than \(Int(policy.recentMinutes)) min old: only recent findings are acted on")
@@ -90,45 +111,70 @@ public final class Quarantine {
             return try record("planned", "dry run: --enforce would run \(action.command.joined(separator: " "))")
         }
         state.actionTimes.append(now)
-        let result = CommandRunner.run(action.command + [f.principal, alert.id], environment: env, timeout: action.timeoutSeconds,
-                                       logPath: dir + "/quarantine/\(alert.id).log")
-        if result.succeeded {
-            executed += 1
-            let releaseAt = now + policy.ttlMinutes * 60
-            state.active.append(Active(principal: f.principal, action: trigger.action, alert: alert.id, releaseAt: releaseAt, environment: env))
-            try save()
-            try record("executed", "ran \(action.command.joined(separator: " "))", expires: releaseAt, exitCode: 0)
-        } else {
-            try save()
-            try record("failed", result.timedOut ? "timed out after \(Int(action.timeoutSeconds)) s" : "exited \(result.exitCode.map(String.init) ?? "without starting")",
-                       exitCode: result.exitCode)
+        inFlight.insert(f.principal)
+        try save()
+        let logPath = dir + "/quarantine/\(alert.id).log"
+        worker.submit { [self] in
+            let result = CommandRunner.run(action.command + [f.principal, alert.id], environment: env, timeout: action.timeoutSeconds,
+                                           logPath: logPath)
+            lock.lock()
+            defer { lock.unlock() }
+            inFlight.remove(f.principal)
+            let done = clock()
+            func finished(_ decision: String, _ reason: String, expires: Double? = nil, exitCode: Int32?) {
+                try? write(ActionRecord(alert: alert, action: trigger.action, decision: decision, reason: reason,
+                                        dryRun: false, time: done, expires: expires, exitCode: exitCode))
+            }
+            if result.succeeded {
+                executed += 1
+                let releaseAt = done + policy.ttlMinutes * 60
+                state.active.append(Active(principal: f.principal, action: trigger.action, alert: alert.id, releaseAt: releaseAt, environment: env))
+                try? save()
+                finished("executed", "ran \(action.command.joined(separator: " "))", expires: releaseAt, exitCode: 0)
+            } else {
+                try? save()
+                finished("failed", result.timedOut ? "timed out after \(Int(action.timeoutSeconds)) s" : "exited \(result.exitCode.map(String.init) ?? "without starting")",
+                         exitCode: result.exitCode)
+            }
         }
     }
 
-    /// Runs the release command of every action whose TTL has passed.
+    /// Queues the release program of every action whose TTL has passed.
     public func releaseExpired() throws {
+        lock.lock()
+        defer { lock.unlock() }
         let now = clock()
-        let due = state.active.filter { $0.releaseAt <= now }
-        guard !due.isEmpty else { return }
-        for a in due {
-            guard let release = policy.actions[a.action]?.release else {
-                state.active.removeAll { $0.alert == a.alert }
-                continue
-            }
+        for a in state.active where a.releaseAt <= now && !releasing.contains(a.alert) {
+            releasing.insert(a.alert)
+            worker.submit { [self] in release(a) }
+        }
+    }
+
+    /// Runs one release (worker thread) and records it.
+    private func release(_ a: Active) {
+        var r = CommandRunner.Result(exitCode: 0, timedOut: false)
+        if let program = policy.actions[a.action]?.release {
             var env = a.environment
             env["VIGIL_PHASE"] = "release"
-            let r = CommandRunner.run(release + [a.principal, a.alert], environment: env,
-                                      timeout: policy.actions[a.action]?.timeoutSeconds ?? 60, logPath: dir + "/quarantine/\(a.alert).log")
-            state.active.removeAll { $0.alert == a.alert }
+            r = CommandRunner.run(program + [a.principal, a.alert], environment: env,
+                                  timeout: policy.actions[a.action]?.timeoutSeconds ?? 60, logPath: dir + "/quarantine/\(a.alert).log")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        state.active.removeAll { $0.alert == a.alert }
+        releasing.remove(a.alert)
+        do {
             try save()
             let line = ActionRecord.line(id: a.alert, principal: display(a.principal), action: a.action, decision: r.succeeded ? "released" : "release-failed",
                                          reason: r.succeeded ? "TTL of \(Int(policy.ttlMinutes)) min passed" : "release command failed (exit \(r.exitCode.map(String.init) ?? "none"))",
-                                         dryRun: false, time: now, incident: nil, expires: nil, exitCode: r.exitCode)
+                                         dryRun: false, time: clock(), incident: nil, expires: nil, exitCode: r.exitCode)
             try actions?.write(line)
             try actions?.flush()
             try audit?.append(r.succeeded ? "quarantine-released" : "quarantine-release-failed",
                               [("alert", .string(a.alert)), ("principal", .string(display(a.principal))), ("action", .string(a.action)),
                                ("record", .string(line))])
+        } catch {
+            FileHandle.standardError.write(Data("vigil: recording the release of \(a.alert) failed: \(error)\n".utf8))
         }
     }
 
@@ -242,5 +288,46 @@ struct ActionRecord {
         if let e = expires { o += ",\"expires\":\"\(EventTime.format(Int64(e * 1000)))\"" }
         if let c = exitCode { o += ",\"exit_code\":\(c)" }
         return o + "}"
+    }
+}
+
+/// Runs closures one after another on its own thread (quarantine programs).
+final class SerialWorker: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var queue: [() -> Void] = []
+    private var busy = false
+
+    init() {
+        let t = Thread { [self] in loop() }
+        t.start()
+    }
+
+    func submit(_ job: @escaping () -> Void) {
+        cond.lock()
+        queue.append(job)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Waits until the queue is empty and nothing runs.
+    func drain() {
+        cond.lock()
+        while !queue.isEmpty || busy { cond.wait() }
+        cond.unlock()
+    }
+
+    private func loop() {
+        while true {
+            cond.lock()
+            while queue.isEmpty { cond.wait() }
+            let job = queue.removeFirst()
+            busy = true
+            cond.unlock()
+            job()
+            cond.lock()
+            busy = false
+            cond.broadcast()
+            cond.unlock()
+        }
     }
 }

@@ -27,7 +27,7 @@ struct ResponderOptions: ParsableArguments {
     @Flag(help: "Run the policy's actions (default: plan them only). Acts only on findings whose event time is recent by the wall clock.")
     var enforce = false
 
-    @Option(help: ArgumentHelp("Write vigil.action/1 records (planned, executed, skipped, released) to this JSONL file.", valueName: "path"))
+    @Option(help: ArgumentHelp("Append vigil.action/1 records (planned, executed, skipped, released) to this JSONL file.", valueName: "path"))
     var actions: String?
 
     @Option(help: ArgumentHelp("'pii': replace e-mail and IP addresses in what Vigil emits by keyed hashes (stable, so correlation still works). The key is STATE/redact.key or the config's redact_key_file.", valueName: "pii"))
@@ -146,7 +146,8 @@ final class Responders {
                                    log: { msg in if !isQuiet { printError("vigil: " + msg) } })
         }
         // Quarantine.
-        actionsWriter = try (o.actions ?? cfg.actions).map { try session?.output(path: $0) ?? LineWriter(path: $0) }
+        // Appended to, never cut back on resume: an action that ran is a fact, whatever the checkpoint.
+        actionsWriter = try (o.actions ?? cfg.actions).map { try LineWriter(path: $0, append: true) }
         if let p = o.policy ?? cfg.policy {
             guard let d = stateDir else { throw Failure.usage("--policy needs --state DIR (caps, TTLs and evidence live there)") }
             let policy: Policy
@@ -195,6 +196,7 @@ final class Responders {
     /// End of run: give webhooks up to `drainSeconds` to deliver what is queued.
     func finish() throws {
         try tick()
+        quarantine?.drain()
         try actionsWriter?.flush()
         if let s = sender {
             let left = s.stop(drainSeconds: drainSeconds)

@@ -67,15 +67,21 @@ import VigilTestSupport
         let w = try LineWriter(path: actions)
         let q = try Quarantine(policy: policy, enforce: true, stateDir: dir, audit: nil, actions: w, clock: { now })
         #expect(!FileManager.default.fileExists(atPath: old))          // evidence past retention removed
-        try q.consider(alert("a", at: now - 60), event: nil)             // executed
-        try q.consider(alert("breakglass-1", at: now - 60), event: nil)  // allowlisted
-        try q.consider(alert("a", at: now - 30), event: nil)             // already quarantined
-        try q.consider(alert("b", at: now - 7200), event: nil)           // too old
-        try q.consider(alert("c", at: now - 10, severity: .high), event: nil)   // no trigger: no record
-        try q.consider(alert("d", at: now - 10), event: nil)             // executed (2nd this hour)
-        try q.consider(alert("e", at: now - 10), event: nil)             // hourly cap
+        // Programs run on the quarantine's worker thread; draining after each decision keeps the
+        // records in a fixed order for this test.
+        for (user, age, severity) in [("a", 60.0, Severity.critical),   // executed
+                                      ("breakglass-1", 60, .critical),   // allowlisted
+                                      ("a", 30, .critical),              // already quarantined
+                                      ("b", 7200, .critical),            // too old
+                                      ("c", 10, .high),                  // no trigger: no record
+                                      ("d", 10, .critical),              // executed (2nd this hour)
+                                      ("e", 10, .critical)] {            // hourly cap
+            try q.consider(alert(user, at: now - age, severity: severity), event: nil)
+            q.drain()
+        }
         now += 11 * 60
         try q.releaseExpired()
+        q.drain()
         try w.flush()
         let lines = try String(contentsOfFile: actions, encoding: .utf8).split(separator: "\n")
         let decisions = try lines.map { l -> String in
@@ -87,5 +93,30 @@ import VigilTestSupport
                               "a:released", "d:released"])
         #expect(q.activePrincipals.isEmpty)
         #expect(FileManager.default.fileExists(atPath: dir + "/quarantine.json"))
+    }
+}
+
+@Suite struct QuarantineWorkerTests {
+    @Test func aSlowProgram_doesNotHoldUpTheDecision_butDrainWaitsForIt() throws {
+        let dir = TestSupport.tempDir()
+        let policy = try Policy.decode("""
+        version: 1
+        triggers:
+          - severities: [critical]
+            action: slow
+        actions:
+          slow:
+            command: [/bin/sh, -c, "sleep 2"]   # the principal and alert id arrive as $0 and $1
+            timeout_seconds: 20
+        """)
+        let now = Date().timeIntervalSince1970
+        let q = try Quarantine(policy: policy, enforce: true, stateDir: dir, audit: nil, actions: nil, clock: { now })
+        let start = Date()
+        try q.consider(QuarantineDecisionTests().alert("slow", at: now - 5), event: nil)
+        #expect(Date().timeIntervalSince(start) < 1.5)      // returned while the program still runs
+        #expect(q.activePrincipals.isEmpty)
+        q.drain()
+        #expect(Date().timeIntervalSince(start) >= 2)
+        #expect(q.activePrincipals == ["arn:aws:iam::1:user/slow"])
     }
 }

@@ -120,8 +120,13 @@ public enum TrustedFile {
     }
 
     /// Reads a secret (webhook URL, HMAC key) from a file: trimmed of a final newline, never logged.
+    /// Refused when anyone on the machine may read it (group access is allowed, for a service group).
     public static func secret(_ path: String, what: String) throws -> String {
         try check(path, what: what)
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & 0o004 != 0 {
+            throw ResponderError.insecure(path, "\(what) file is world-readable (mode \(String(st.st_mode & 0o777, radix: 8))): chmod o-r \(path)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw ResponderError.insecure(path, "cannot read \(what)") }
         let s = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !s.isEmpty else { throw ResponderError.insecure(path, "\(what) file is empty") }

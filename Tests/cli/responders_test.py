@@ -416,7 +416,7 @@ def redaction(data, expected):
     assert alert_ids(red) == alert_ids(plain_text), "redaction changed alert identities"
 
 
-@test("config, policy or action command writable by group/world is refused (exit 2); a tokened URL on argv is refused")
+@test("config, policy or action command writable by group/world, or a world-readable secret file, is refused (exit 2); a tokened URL on argv is refused")
 def unsafe_files(data, expected):
     d = workdir("unsafe")
     src = os.path.join(d, "in.jsonl")
@@ -434,6 +434,10 @@ def unsafe_files(data, expected):
     os.chmod(pol, 0o620)
     r = run(["replay", "--state", os.path.join(d, "s2"), "--policy", pol, src])
     assert r.returncode == 2 and "policy" in r.stderr, (r.returncode, r.stderr)
+    leaky = private(os.path.join(d, "hook.url"), "https://hooks.slack.com/services/T000/B000/XXXX\n")
+    os.chmod(leaky, 0o644)
+    r = run(["replay", "--webhook-url-file", leaky, src])
+    assert r.returncode == 2 and "world-readable" in r.stderr and "XXXX" not in r.stderr, (r.returncode, r.stderr)
     r = run(["replay", "--webhook", "https://hooks.slack.com/services/T000/B000/XXXX", src])
     assert r.returncode == 2 and "--webhook-url-file" in r.stderr and "XXXX" not in r.stderr, (r.returncode, r.stderr)
     bad = private(os.path.join(d, "bad.yaml"), "webhooks:\n  - url: http://127.0.0.1:1/h\n    formt: json\n")

@@ -57,7 +57,7 @@ public final class StateSession {
         } else {
             restored = nil
         }
-        lastSave = StateSession.now()
+        lastSave = Engine.monotonicSeconds()
     }
 
     /// The engine to run: restored from the checkpoint, or `fresh()` when there is none.
@@ -179,7 +179,7 @@ public final class StateSession {
 
     /// True when a save is due by record count or by time.
     public var due: Bool {
-        sinceSave >= everyEvents || (sinceSave > 0 && StateSession.now() - lastSave >= everySeconds)
+        sinceSave >= everyEvents || (sinceSave > 0 && Engine.monotonicSeconds() - lastSave >= everySeconds)
     }
 
     /// Checkpoints `engine` as it is now. The value is captured here, between two records, with the
@@ -194,7 +194,7 @@ public final class StateSession {
         try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors)
         if wait { try writer.drain() }
         sinceSave = 0
-        lastSave = StateSession.now()
+        lastSave = Engine.monotonicSeconds()
         saves += 1
     }
 
@@ -220,11 +220,5 @@ public final class StateSession {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         return FileIdentity.of(fd: fd)
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

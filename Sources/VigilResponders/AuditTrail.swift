@@ -95,8 +95,7 @@ public final class AuditTrail: @unchecked Sendable {
         }
     }
 
-    /// Forces appended entries to disk (called with checkpoints).
-    public func sync() { _ = fsync(fd) }
+    /// The file descriptor, fsynced by the checkpoint thread before each checkpoint.
     public var descriptor: Int32 { fd }
 
     public static func wallMillis() -> Int64 {

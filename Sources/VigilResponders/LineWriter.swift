@@ -78,11 +78,6 @@ public final class LineWriter {
     /// The file descriptor (for an fsync from the checkpoint thread).
     public var descriptor: Int32 { fd }
 
-    /// Flushes and asks the kernel to put the bytes on disk (no-op for stdout and pipes).
-    public func sync() throws {
-        try flush()
-        if fd > 2 { _ = fsync(fd) }
-    }
 
     deinit {
         try? flush()

@@ -80,6 +80,4 @@ public final class Outbox: @unchecked Sendable {
         defer { lock.unlock() }
         _ = rename(directory + "/" + e.file, directory + "/dead/" + e.file)
     }
-
-    public var count: Int { pending().count }
 }

@@ -37,8 +37,6 @@ public final class Quarantine: @unchecked Sendable {
     private let worker = SerialWorker()
     /// Applied to principals in records and the audit trail (`--redact pii`); commands get the real one.
     public var display: (String) -> String = { $0 }
-    public private(set) var executed = 0
-    public private(set) var planned = 0
 
     struct Active: Codable {
         var principal: String
@@ -107,7 +105,6 @@ public final class Quarantine: @unchecked Sendable {
         let env = environment(alert, event: event, phase: "quarantine", now: now)
         try writeEvidence(alert, event: event)
         guard enforce else {
-            planned += 1
             return try record("planned", "dry run: --enforce would run \(action.command.joined(separator: " "))")
         }
         state.actionTimes.append(now)
@@ -126,7 +123,6 @@ public final class Quarantine: @unchecked Sendable {
                                         dryRun: false, time: done, expires: expires, exitCode: exitCode))
             }
             if result.succeeded {
-                executed += 1
                 let releaseAt = done + policy.ttlMinutes * 60
                 state.active.append(Active(principal: f.principal, action: trigger.action, alert: alert.id, releaseAt: releaseAt, environment: env))
                 try? save()

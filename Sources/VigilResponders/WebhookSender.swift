@@ -61,8 +61,6 @@ public final class WebhookSender: @unchecked Sendable {
     private var finished = false
     private var inFlight = false
     private let session: URLSession
-    public private(set) var delivered = 0
-    public private(set) var givenUp = 0
 
     public init(targets: [WebhookTarget], outbox: Outbox, retry: RetryPolicy, audit: AuditTrail?,
                 log: @escaping @Sendable (String) -> Void) {
@@ -98,13 +96,6 @@ public final class WebhookSender: @unchecked Sendable {
             cond.broadcast()
             cond.unlock()
         }
-    }
-
-    /// Alerts not yet delivered.
-    public var pendingCount: Int {
-        cond.lock()
-        defer { cond.unlock() }
-        return order.count
     }
 
     /// Stops after at most `drainSeconds` of trying to empty the queue; what is left stays in the
@@ -143,7 +134,6 @@ public final class WebhookSender: @unchecked Sendable {
                 order.removeAll { $0 == e }
                 let tries = (attempts.removeValue(forKey: e)?.failures ?? 0) + 1
                 outbox.remove(e)
-                delivered += 1
                 try? audit?.append("webhook-delivered", [("alert", .string(e.alertID)), ("target", .string(e.target)),
                                                           ("status", .int(status)), ("attempts", .int(tries))])
             case .retry(let why):
@@ -175,7 +165,6 @@ public final class WebhookSender: @unchecked Sendable {
         order.removeAll { $0 == e }
         attempts[e] = nil
         outbox.bury(e)
-        givenUp += 1
         log("webhook \(targets[e.target]?.display ?? e.target): gave up on alert \(e.alertID) after \(n) attempt(s): \(why) (kept in outbox/dead)")
         try? audit?.append("webhook-gave-up", [("alert", .string(e.alertID)), ("target", .string(e.target)),
                                                 ("reason", .string(why)), ("attempts", .int(n))])

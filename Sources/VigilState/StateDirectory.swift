@@ -34,7 +34,7 @@ public final class StateDirectory {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateError.io(lockPath, errno: errno) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let owner = trimmed(StateDirectory.readSmall(fd))
+            let owner = StateDirectory.readSmall(fd).trimmingCharacters(in: .whitespacesAndNewlines)
             close(fd)
             throw StateError.locked(path, owner: owner)
         }
@@ -99,7 +99,7 @@ public final class StateDirectory {
             syncDirectory()
             return
         }
-        let found = trimmed(StateDirectory.readSmall(fd))
+        let found = StateDirectory.readSmall(fd).trimmingCharacters(in: .whitespacesAndNewlines)
         close(fd)
         guard found == expected else {
             throw StateError.layout(path, "layout '\(found)' is not '\(expected)' (written by another Vigil version)")
@@ -111,12 +111,4 @@ public final class StateDirectory {
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 256, 0) }
         return n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : ""
     }
-}
-
-/// The text without leading and trailing whitespace.
-func trimmed(_ s: String) -> String {
-    var t = Substring(s)
-    while let c = t.first, c.isWhitespace { t.removeFirst() }
-    while let c = t.last, c.isWhitespace { t.removeLast() }
-    return String(t)
 }

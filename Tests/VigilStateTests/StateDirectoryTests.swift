@@ -41,7 +41,7 @@ import VigilTestSupport
         let path = TestSupport.tempDir() + "/alerts.jsonl"
         let w = try LineWriter(path: path)
         try w.write("{\"id\":\"a\"}")
-        try w.sync()
+        try w.flush()
         let mark = w.writtenBytes
         try w.write("{\"id\":\"b\"}")                  // after the checkpoint: re-emitted on restart
         try w.flush()

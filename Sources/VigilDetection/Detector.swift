@@ -54,10 +54,12 @@ public struct Detector {
         }
     }
 
-    /// Processes one scored event. `windowIDs` lists the principal's short-window event IDs (oldest
-    /// first) and is called only when an anomaly finding needs evidence.
+    /// Processes one scored event. `attribution` (each feature's share of the isolation) and
+    /// `windowIDs` (the principal's short-window event IDs, oldest first) are evaluated only when an
+    /// anomaly finding is raised: explaining a score costs a second walk of the forest, and most
+    /// events that score high join a finding already open.
     public mutating func process(_ e: AccessEvent, features fv: FeatureVector, score: Double,
-                                 attribution: [Double], windowIDs: () -> [String]) -> Detection {
+                                 attribution: @autoclosure () -> [Double], windowIDs: () -> [String]) -> Detection {
         var out = Detection()
         newest = max(newest, e.time)
         var view = RecordView(e)
@@ -87,7 +89,7 @@ public struct Detector {
                 counters.joined += 1
             } else {
                 anomalyOpen[e.principal] = e.time
-                let f = anomalyFinding(e, fv, score, attribution, windowIDs())
+                let f = anomalyFinding(e, fv, score, attribution(), windowIDs())
                 if f.severity >= .high { out.severe = true }
                 counters.anomalyFindings += 1
                 out.alerts.append(assign(f))

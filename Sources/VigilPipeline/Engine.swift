@@ -180,15 +180,12 @@ public final class Engine {
         if newest != Int64.min && e.time < newest &- config.lateness { stats.late += 1 }
         newest = max(newest, e.time)
         let (fv, lesson) = baseline.observe(e)
-        var score = forest.score(fv.values)
+        let score = forest.score(fv.values)
         var held = false
         if detecting {
-            var attribution = [Double](repeating: 0, count: Feature.count)
-            if score >= config.detector.anomalyThreshold {
-                (score, attribution) = forest.explain(fv.values)
-            }
             let principal = e.principal
-            let d = detector.process(e, features: fv, score: score, attribution: attribution) {
+            // Attribution walks the forest a second time: only for the events that raise a finding.
+            let d = detector.process(e, features: fv, score: score, attribution: self.forest.explain(fv.values).attribution) {
                 self.baseline.windowEventIDs(principal)
             }
             // Poisoning resistance: anomalous events, events a rule finding covers, and whatever a

@@ -30,6 +30,19 @@ func normalPoints(_ n: Int, dims: Int, seed: UInt64) -> [[Double]] {
         #expect(a[2] > 0.5)
     }
 
+    /// Scoring walks trees side by side (lockstep) while explaining walks them one at a time; the
+    /// two must agree to the last bit, inliers and outliers, in 13 dimensions as the engine uses.
+    @Test func score_isBitIdenticalToTheScoreOfExplain() {
+        var f = IsolationForest(dimensions: 13, config: IsolationConfig(seed: 4))
+        for p in normalPoints(3000, dims: 13, seed: 8) { f.learn(p) }
+        var probes = normalPoints(300, dims: 13, seed: 9)
+        probes += normalPoints(100, dims: 13, seed: 10).map { $0.map { $0 * 6 } }
+        probes.append(Array(repeating: 40, count: 13))
+        for p in probes {
+            #expect(f.score(p).bitPattern == f.explain(p).score.bitPattern)
+        }
+    }
+
     @Test func learn_isDeterministicForASeed() {
         let pts = normalPoints(2500, dims: 4, seed: 5)
         var a = IsolationForest(dimensions: 4, config: IsolationConfig(seed: 11))

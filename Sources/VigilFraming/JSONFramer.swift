@@ -80,6 +80,15 @@ public struct JSONFramer {
                     state = .between
                 }
             case .inRecord:
+                // Most of a record is string bytes and plain value bytes: skip runs of them in one
+                // tight loop instead of one trip through this state machine per byte.
+                if probe <= 0 && !escape {
+                    let j = inString ? Self.skipStringBytes(chunk, from: i, to: n) : Self.skipPlainBytes(chunk, from: i, to: n)
+                    if j > i {
+                        i = j
+                        continue
+                    }
+                }
                 if c == 10 { line += 1; sawNewline = true }
                 if probe > 0 && !(c == 32 || c == 9 || c == 10 || c == 13) {
                     if c == Self.wrapperPattern[probe] {
@@ -137,6 +146,44 @@ public struct JSONFramer {
         }
         if state == .inRecord || state == .garbage { keep(chunk, from: seg, to: n) }
         offset += Int64(n)
+    }
+
+    /// The first index at or after `i` of a byte that matters inside a string (`"`, `\\`, newline),
+    /// or `n`. Sixteen bytes at a time.
+    @inline(__always)
+    static func skipStringBytes(_ chunk: UnsafeRawBufferPointer, from start: Int, to n: Int) -> Int {
+        var i = start
+        let base = chunk.baseAddress!
+        let quote = SIMD16<UInt8>(repeating: 34), backslash = SIMD16<UInt8>(repeating: 92), newline = SIMD16<UInt8>(repeating: 10)
+        while i &+ 16 <= n {
+            let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            if any((v .== quote) .| (v .== backslash) .| (v .== newline)) { break }
+            i &+= 16
+        }
+        while i < n {
+            let c = base.load(fromByteOffset: i, as: UInt8.self)
+            if c == 34 || c == 92 || c == 10 { return i }
+            i &+= 1
+        }
+        return i
+    }
+
+    /// The first index at or after `i` of a byte that matters outside strings (quotes, brackets,
+    /// braces, newline, control bytes and non-ASCII bytes, which cannot occur there), or `n`.
+    @inline(__always)
+    static func skipPlainBytes(_ chunk: UnsafeRawBufferPointer, from start: Int, to n: Int) -> Int {
+        var i = start
+        let base = chunk.baseAddress!
+        while i < n {
+            let c = base.load(fromByteOffset: i, as: UInt8.self)
+            if c < 32 {
+                if c != 9 && c != 13 { return i }   // tab and CR are whitespace here
+            } else if c == 34 || c == 123 || c == 125 || c == 91 || c == 93 || c >= 0x80 {
+                return i
+            }
+            i &+= 1
+        }
+        return i
     }
 
     /// Ends the stream: an unfinished record is reported as `truncated-record` (or `not-json`).

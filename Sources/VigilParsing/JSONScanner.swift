@@ -44,6 +44,15 @@ public struct JSONScanner {
         guard consume(34) else { return nil }
         let start = pos
         var escaped = false
+        // Sixteen bytes at a time while none of them ends the string, escapes or is a control byte.
+        if let base = bytes.baseAddress {
+            let quote = SIMD16<UInt8>(repeating: 34), backslash = SIMD16<UInt8>(repeating: 92), space = SIMD16<UInt8>(repeating: 32)
+            while pos &+ 16 <= bytes.count {
+                let v = base.loadUnaligned(fromByteOffset: pos, as: SIMD16<UInt8>.self)
+                if any((v .== quote) .| (v .== backslash) .| (v .< space)) { break }
+                pos &+= 16
+            }
+        }
         while pos < bytes.count {
             let c = bytes[pos]
             if c == 34 { pos += 1; return (start..<(pos - 1), escaped) }

@@ -28,6 +28,9 @@ public final class Engine {
     var eventsLearned = 0
     /// When false (train), no alerts are produced; the model only learns.
     public var detecting = true
+    /// When true (`replay --parse-only`), events are read, framed, parsed and counted, and nothing
+    /// else: what the reading half costs, and a check that an archive parses.
+    public var parseOnly = false
     /// The input format, or nil to detect it per record (`--format auto`).
     public var format: SourceFormat?
     /// Field mapping for `--format mapped`.
@@ -159,6 +162,10 @@ public final class Engine {
             try bad(d, deadLetter)
         case .event(let e):
             stats.records += 1
+            if parseOnly {
+                stats.events += 1
+                return
+            }
             if deduper.isDuplicate(e.id, at: e.time) {
                 stats.duplicates += 1
                 return

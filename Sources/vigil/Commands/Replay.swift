@@ -25,13 +25,23 @@ struct Replay: ParsableCommand {
     @OptionGroup var state: StateOptions
     @OptionGroup var respond: ResponderOptions
 
+    @Flag(name: .customLong("parse-only"), help: "Only read, frame and parse: count events and dead letters (see --stats, --dead-letter), detect nothing. To check that an archive parses, or to measure the reading half alone.")
+    var parseOnly = false
+
     @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
     var paths: [String]
+
+    func validate() throws {
+        if parseOnly && state.state != nil {
+            throw ValidationError("--parse-only learns nothing, so it cannot write a --state checkpoint")
+        }
+    }
 
     func run() throws {
         if state.state != nil { Signals.install() }
         let session = try state.open()
         let e = try engine.makeEngine(session: session)
+        e.parseOnly = parseOnly
         let w = try out.writer(defaultStdout: true, session: session)
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "replay", quiet: engine.quiet)
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)

@@ -1,3 +1,4 @@
+import DequeModule
 import VigilCore
 
 /// The per-principal baseline runtime. Synchronous and pure: event time only, no I/O.
@@ -10,19 +11,40 @@ public struct Baseline {
     var states: [PrincipalState] = []
     var names: [String] = []
     var free: [Int] = []
+    /// Per slot: its pool, its links in that pool's recency list, and its accounted bytes.
+    var pools: [UInt8] = []
+    var links: [RecencyList.Link] = []
+    var costs: [Int] = []
+    /// Least to most recently seen, per pool (``PrincipalPool``).
+    var recency = [RecencyList(), RecencyList()]
+    /// Principals evicted from the live table, in their compact form, and the order they were
+    /// evicted in (entries whose generation no longer matches were restored since).
+    var dormant: [String: DormantPrincipal] = [:]
+    var dormantOrder: Deque<DormantTicket> = []
+    var generation: UInt64 = 0
+    /// Bytes of per-principal state, by ``PrincipalState/accountedBytes`` and
+    /// ``DormantPrincipal/accountedBytes``: deterministic, so `memoryLimit` never depends on the machine.
+    public internal(set) var accountedBytes = 0
     public internal(set) var counters = BaselineCounters()
     private var sensitivity: [String: Double] = [:]
     /// Memo of user-agent string → family key: agents repeat, coarsening them is string work.
     private var agentKeys: [String: UInt64] = [:]
     /// Memo of source IP → network key, for the same reason.
     private var networks: [String: String] = [:]
-
     public init(config: BaselineConfig) {
         self.config = config
     }
 
-    /// Principals currently tracked.
+    /// Principals currently tracked live.
     public var principalCount: Int { index.count }
+    /// Principals kept in compact form.
+    public var dormantCount: Int { dormant.count }
+
+    /// The cap of each pool: anonymous principals get `anonymousShare` of `maxPrincipals`.
+    func cap(_ pool: PrincipalPool) -> Int {
+        let anonymous = max(1, Int(Double(config.maxPrincipals) * config.anonymousShare))
+        return pool == .anonymous ? anonymous : max(1, config.maxPrincipals - anonymous)
+    }
 
     /// Computes the features of `e` relative to its principal's past, and what it would teach.
     /// Updates only the stream state (window, last seen); learning waits for ``commit(_:held:)``.
@@ -53,6 +75,7 @@ public struct Baseline {
         fill(&fv, st, e, lesson, network: network)
         st.events += 1
         st.lastSeen = max(st.lastSeen, t)
+        account(slot, st)
         return (fv, lesson)
     }
 
@@ -66,9 +89,11 @@ public struct Baseline {
             }
             states[slot].held.append(HeldLesson(releaseAt: lesson.time + config.holdPeriod, lesson: lesson))
             counters.held += 1
+            account(slot, states[slot])
         } else {
             learn(lesson, slot: slot)
         }
+        enforceMemoryLimit(keeping: slot)
     }
 
     /// Records that `principal` had a high or critical finding at `t`: lessons held around it are
@@ -120,37 +145,116 @@ public struct Baseline {
             st.usualLong += w * (l.longRate - st.usualLong)
         }
         st.learned += 1
+        account(slot, st)
     }
 
+    /// The live slot of `principal`, made the most recent of its pool: found, restored from its
+    /// compact form, or new. At the pool's cap the least recently seen principal of that pool is
+    /// evicted first. O(1) amortised.
     mutating func slotFor(_ principal: String, at t: Int64) -> Int {
-        if let s = index[principal] { return s }
-        if index.count >= config.maxPrincipals { evictOldest() }
-        let st = PrincipalState(at: t)
+        if let s = index[principal] {
+            recency[Int(pools[s])].touch(s, &links)
+            return s
+        }
+        let pool = PrincipalPool.of(principal)
+        while recency[pool.rawValue].count >= cap(pool) { evictLeastRecent(pool) }
+        let st: PrincipalState
+        if let d = dormant.removeValue(forKey: principal) {
+            accountedBytes -= d.accountedBytes
+            st = d.restored(knownSetCap: config.knownSetCap)
+            counters.principalsRestored += 1
+        } else {
+            st = PrincipalState(at: t)
+            counters.principalsCreated += 1
+        }
         let slot: Int
         if let f = free.popLast() {
             slot = f
             states[f] = st
             names[f] = principal
+            pools[f] = UInt8(pool.rawValue)
+            costs[f] = 0
         } else {
             slot = states.count
             states.append(st)
             names.append(principal)
+            pools.append(UInt8(pool.rawValue))
+            links.append(RecencyList.Link(previous: -1, next: -1))
+            costs.append(0)
         }
         index[principal] = slot
-        counters.principalsCreated += 1
+        recency[pool.rawValue].append(slot, &links)
+        account(slot, states[slot])
         return slot
     }
 
-    /// Evicts the least recently seen principal. O(principals); runs only at the cap.
-    mutating func evictOldest() {
-        guard let (name, slot) = index.min(by: { a, b in
-            let (x, y) = (states[a.value].lastSeen, states[b.value].lastSeen)
-            return x != y ? x < y : a.key < b.key
-        }) else { return }
+    /// Evicts the least recently seen principal of `pool`: identified ones are kept in compact form
+    /// (``DormantPrincipal``), anonymous ones are forgotten (anyone can mint them again). O(1)
+    /// amortised.
+    mutating func evictLeastRecent(_ pool: PrincipalPool) {
+        let h = recency[pool.rawValue].head
+        guard h >= 0 else { return }
+        let slot = Int(h)
+        let name = names[slot]
+        recency[pool.rawValue].remove(slot, &links)
         index.removeValue(forKey: name)
-        states[slot] = PrincipalState(at: 0)
+        counters.heldDiscarded += states[slot].held.count
+        if pool == .identified && config.maxDormant > 0 {
+            generation &+= 1
+            let d = DormantPrincipal(states[slot], generation: generation)
+            dormant[name] = d
+            dormantOrder.append(DormantTicket(principal: name, generation: generation))
+            accountedBytes += d.accountedBytes
+            counters.principalsCompacted += 1
+            while dormant.count > config.maxDormant { forgetOldestDormant() }
+            if dormantOrder.count > 2 * dormant.count + 1024 {
+                dormantOrder = Deque(dormantOrder.filter { dormant[$0.principal]?.generation == $0.generation })
+            }
+        }
+        accountedBytes -= costs[slot]
+        costs[slot] = 0
+        states[slot] = PrincipalState.vacant
+        names[slot] = ""
         free.append(slot)
         counters.principalsEvicted += 1
+        if pool == .anonymous { counters.anonymousEvicted += 1 }
+    }
+
+    /// Drops the compact form evicted longest ago.
+    mutating func forgetOldestDormant() {
+        while let t = dormantOrder.popFirst() {
+            guard let d = dormant[t.principal], d.generation == t.generation else { continue }
+            dormant.removeValue(forKey: t.principal)
+            accountedBytes -= d.accountedBytes
+            counters.dormantForgotten += 1
+            return
+        }
+    }
+
+    /// Keeps `accountedBytes` within `memoryLimit` (when set): compact forms go first, then
+    /// anonymous principals, then identified ones, least recently seen first; never `slot`.
+    mutating func enforceMemoryLimit(keeping slot: Int) {
+        guard config.memoryLimit > 0 else { return }
+        while accountedBytes > config.memoryLimit {
+            if !dormant.isEmpty {
+                forgetOldestDormant()
+            } else if let pool = [PrincipalPool.anonymous, .identified].first(where: {
+                recency[$0.rawValue].count > ($0.rawValue == Int(pools[slot]) ? 1 : 0)
+            }) {
+                if recency[pool.rawValue].head == Int32(slot) { recency[pool.rawValue].touch(slot, &links) }
+                evictLeastRecent(pool)
+                counters.memoryEvictions += 1
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Re-accounts `slot` after its state changed.
+    @inline(__always) mutating func account(_ slot: Int, _ st: PrincipalState) {
+        let c = st.accountedBytes
+        accountedBytes += c - costs[slot]
+        costs[slot] = c
     }
 
     mutating func decayLong(_ st: inout PrincipalState, to t: Int64) {
@@ -200,11 +304,50 @@ public struct Baseline {
 public struct BaselineCounters: Codable, Sendable, Equatable {
     public var principalsCreated = 0
     public var principalsEvicted = 0
+    /// Of the evicted: anonymous ones (forgotten), identified ones kept in compact form, and those
+    /// evicted to stay within `memoryLimit`.
+    public var anonymousEvicted = 0
+    public var principalsCompacted = 0
+    public var memoryEvictions = 0
+    /// Compact forms brought back to life when their principal returned, and compact forms dropped.
+    public var principalsRestored = 0
+    public var dormantForgotten = 0
     public var windowOverflow = 0
     public var held = 0
     public var heldFolded = 0
     public var heldRejected = 0
     public var heldDiscarded = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case principalsCreated, principalsEvicted, anonymousEvicted, principalsCompacted, memoryEvictions
+        case principalsRestored, dormantForgotten, windowOverflow, held, heldFolded, heldRejected, heldDiscarded
+    }
+
+    /// Counters missing from a snapshot written by an earlier version start at 0.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get(_ k: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: k) ?? 0 }
+        principalsCreated = try get(.principalsCreated)
+        principalsEvicted = try get(.principalsEvicted)
+        anonymousEvicted = try get(.anonymousEvicted)
+        principalsCompacted = try get(.principalsCompacted)
+        memoryEvictions = try get(.memoryEvictions)
+        principalsRestored = try get(.principalsRestored)
+        dormantForgotten = try get(.dormantForgotten)
+        windowOverflow = try get(.windowOverflow)
+        held = try get(.held)
+        heldFolded = try get(.heldFolded)
+        heldRejected = try get(.heldRejected)
+        heldDiscarded = try get(.heldDiscarded)
+    }
+}
+
+/// A place in the queue of compact forms, oldest eviction first.
+struct DormantTicket: Codable, Sendable {
+    var principal: String
+    var generation: UInt64
 }
 
 #if canImport(Glibc)

@@ -58,6 +58,18 @@ struct PrincipalState: Codable, Sendable {
     var held: Deque<HeldLesson> = []
     var blockedUntil: Int64 = Int64.min
 
+    /// What this state is accounted as holding, from its counts alone (so the figure, and what
+    /// `memoryLimit` evicts, is the same on every machine): the fixed part with its hour histogram
+    /// and usual values, plus a per-entry cost for the window, its counters, the known-sets and the
+    /// held lessons, each rounded up to what Swift's collections take per element.
+    var accountedBytes: Int {
+        Self.fixedBytes + window.count &* 72 + (actionCounts.count &+ resourceCounts.count) &* 24
+            + (actions.count &+ networks.count &+ agents.count &+ regions.count) &* 24 + held.count &* 192
+    }
+
+    /// The state itself, its name and index entry, hours and usual values, allocation headers.
+    static let fixedBytes = MemoryLayout<PrincipalState>.stride + 24 * 8 + 5 * 8 + 320
+
     /// A placeholder swapped into the array while a state is being worked on.
     static let vacant = PrincipalState(at: 0)
 

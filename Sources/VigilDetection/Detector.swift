@@ -127,6 +127,18 @@ public struct Detector {
         bursts = bursts.filter { $0.value.last >= horizon }
         anomalyOpen = anomalyOpen.filter { $0.value >= horizon }
         incidents = incidents.filter { $0.value.last >= horizon }
+        let tracked = bursts.count + anomalyOpen.count + incidents.count
+        if tracked > config.maxTracked {
+            // Still over the cap inside the horizon (a flood of principals with findings): drop the
+            // stalest down to three quarters of the cap, so this O(n log n) pass runs once per
+            // quarter-cap of new entries, not once per event.
+            var times = bursts.values.map(\.last) + Array(anomalyOpen.values) + incidents.values.map(\.last)
+            times.sort()
+            let cutoff = times[tracked - config.maxTracked * 3 / 4 - 1]
+            bursts = bursts.filter { $0.value.last > cutoff }
+            anomalyOpen = anomalyOpen.filter { $0.value > cutoff }
+            incidents = incidents.filter { $0.value.last > cutoff }
+        }
         counters.pruned += before - (bursts.count + anomalyOpen.count + incidents.count)
     }
 }

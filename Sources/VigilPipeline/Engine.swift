@@ -254,6 +254,16 @@ public final class Engine {
         stats.heldFolded = baseline.counters.heldFolded
         stats.heldRejected = baseline.counters.heldRejected
         stats.dedupeEvicted = deduper.evicted
+        let b = baseline.counters
+        stats.dormant = baseline.dormantCount
+        stats.accountedBytes = baseline.accountedBytes
+        stats.principalsEvicted = b.principalsEvicted
+        stats.anonymousEvicted = b.anonymousEvicted
+        stats.memoryEvictions = b.memoryEvictions
+        stats.principalsCompacted = b.principalsCompacted
+        stats.principalsRestored = b.principalsRestored
+        stats.dormantForgotten = b.dormantForgotten
+        stats.detectorPruned = detector.counters.pruned
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }
 

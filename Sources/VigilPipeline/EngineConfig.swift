@@ -1,3 +1,4 @@
+import Foundation
 import VigilBaseline
 import VigilCore
 import VigilDetection
@@ -58,4 +59,57 @@ public struct ModelSnapshot: Codable, Sendable {
     public var drift: DriftMonitor?
     public var eventsLearned: Int
     public var newestEvent: Int64
+}
+
+/// Caps given on the command line (`--max-principals`, `--memory-limit`), which override the
+/// model's keys wherever the configuration comes from: defaults, a definition, a snapshot or a
+/// checkpoint.
+public struct PrincipalCaps: Sendable, Equatable {
+    /// One cap over all per-principal state: live baselines (`baseline.maxPrincipals`, of which
+    /// `anonymousShare` for anonymous principals), their compact forms (`baseline.maxDormant`) and
+    /// the detector's open findings (`detector.maxTracked`).
+    public var maxPrincipals: Int?
+    /// Accounted bytes of per-principal state (`baseline.memoryLimit`).
+    public var memoryLimit: Int?
+
+    public init(maxPrincipals: Int? = nil, memoryLimit: Int? = nil) {
+        self.maxPrincipals = maxPrincipals
+        self.memoryLimit = memoryLimit
+    }
+
+    public func apply(to c: inout EngineConfig) {
+        if let m = maxPrincipals {
+            c.baseline.maxPrincipals = m
+            c.baseline.maxDormant = m
+            c.detector.maxTracked = m
+        }
+        if let l = memoryLimit { c.baseline.memoryLimit = l }
+    }
+
+    public func apply(to s: inout ModelSnapshot) {
+        apply(to: &s.config)
+        if let m = maxPrincipals {
+            s.baseline.config.maxPrincipals = m
+            s.baseline.config.maxDormant = m
+        }
+        if let l = memoryLimit { s.baseline.config.memoryLimit = l }
+    }
+
+    /// Parses a size: bytes, or a number with K/M/G (powers of 1024; `KiB`, `MB` and the like
+    /// accepted) — `512MiB`, `2G`.
+    public static func parseSize(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let digits = t.prefix { $0.isNumber || $0 == "." }
+        guard let n = Double(digits), n > 0 else { return nil }
+        let unit = t.dropFirst(digits.count).trimmingCharacters(in: .whitespaces)
+        let scale: Double
+        switch unit {
+        case "", "b": scale = 1
+        case "k", "kb", "kib": scale = 1024
+        case "m", "mb", "mib": scale = 1024 * 1024
+        case "g", "gb", "gib": scale = 1024 * 1024 * 1024
+        default: return nil
+        }
+        return Int(n * scale)
+    }
 }

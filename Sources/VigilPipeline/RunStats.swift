@@ -18,6 +18,18 @@ public struct RunStats: Sendable {
     public var heldFolded = 0
     public var heldRejected = 0
     public var dedupeEvicted = 0
+    /// Principals in compact form at the end, and the baseline's accounted bytes (live + compact).
+    public var dormant = 0
+    public var accountedBytes = 0
+    /// What the principal caps did: evicted (of which anonymous, and for `memoryLimit`), kept in
+    /// compact form, restored from it, compact forms dropped; detector entries pruned.
+    public var principalsEvicted = 0
+    public var anonymousEvicted = 0
+    public var memoryEvictions = 0
+    public var principalsCompacted = 0
+    public var principalsRestored = 0
+    public var dormantForgotten = 0
+    public var detectorPruned = 0
     /// Info findings raised because feature distributions drifted.
     public var driftFindings = 0
     /// Latest Kolmogorov–Smirnov statistic per feature (reference vs live window).
@@ -31,7 +43,11 @@ public struct RunStats: Sendable {
         o += ",\"seconds\":" + JSONText.fixed(seconds, digits: 3)
         o += ",\"events_per_s\":\(seconds > 0 ? Int(Double(events) / seconds) : 0),\"bytes\":\(bytes),\"inputs\":\(inputs)"
         o += ",\"principals\":\(principals),\"held\":\(held),\"held_folded\":\(heldFolded),\"held_rejected\":\(heldRejected)"
-        o += ",\"dedupe_evicted\":\(dedupeEvicted),\"drift_findings\":\(driftFindings),\"drift_ks\":{"
+        o += ",\"dedupe_evicted\":\(dedupeEvicted),\"dormant\":\(dormant),\"accounted_bytes\":\(accountedBytes)"
+        o += ",\"principals_evicted\":\(principalsEvicted),\"anonymous_evicted\":\(anonymousEvicted),\"memory_evictions\":\(memoryEvictions)"
+        o += ",\"principals_compacted\":\(principalsCompacted),\"principals_restored\":\(principalsRestored)"
+        o += ",\"dormant_forgotten\":\(dormantForgotten),\"detector_pruned\":\(detectorPruned)"
+        o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"
         for (i, (k, v)) in deadLetterReasons.sorted(by: { $0.key < $1.key }).enumerated() {

@@ -34,11 +34,27 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Threads for reading archives: 1 reads and detects on one thread; 2 or more decode, frame and parse on a second thread ahead of detection. Alerts are identical either way. (tail reads records as they arrive, on one thread.)", valueName: "n"))
     var threads: Int = 2
 
+    @Option(name: .customLong("max-principals"), help: ArgumentHelp("Cap on principals tracked at once (default: the model's baseline.maxPrincipals, 200000). One cap over all per-principal state: live baselines (a tenth reserved for anonymous and unknown callers, so scrapers cannot evict real identities), their compact forms, and open findings. At the cap the least recently seen principal is evicted to a compact form and restored when it returns; counted in --stats.", valueName: "n"))
+    var maxPrincipals: Int?
+
+    @Option(name: .customLong("memory-limit"), help: ArgumentHelp("Cap on the bytes of per-principal state, e.g. 512MiB or 2G: beyond it the least recently seen principals are evicted. Counted from Vigil's own structures, not the process size, so the same input gives the same alerts on any machine.", valueName: "size"))
+    var memoryLimit: String?
+
     @Flag(help: "Print nothing on stderr but errors.")
     var quiet = false
 
+    /// The caps of `--max-principals` and `--memory-limit`.
+    var caps: PrincipalCaps {
+        PrincipalCaps(maxPrincipals: maxPrincipals, memoryLimit: memoryLimit.flatMap(PrincipalCaps.parseSize))
+    }
+
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
+        if let m = maxPrincipals, m < 10 { throw ValidationError("--max-principals must be at least 10") }
+        if let l = memoryLimit {
+            guard let bytes = PrincipalCaps.parseSize(l) else { throw ValidationError("--memory-limit \(l): give a size such as 512MiB or 2G") }
+            guard bytes >= 1 << 20 else { throw ValidationError("--memory-limit must be at least 1MiB") }
+        }
         if format == "mapped" && mapping == nil { throw ValidationError("--format mapped needs --mapping PATH") }
         guard format == "auto" || SourceFormat(rawValue: format) != nil else {
             throw ValidationError("--format \(format) is not supported in this version (supported: auto, \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -53,6 +69,8 @@ struct EngineOptions: ParsableArguments {
             if model != nil && !quiet {
                 printError("vigil: resuming from the checkpoint in \(session!.directory.path); --model \(model!) is not used")
             }
+            var cp = cp
+            caps.apply(to: &cp.model)
             do {
                 return try Engine(rules: ruleSet, checkpoint: cp)
             } catch {
@@ -67,20 +85,23 @@ struct EngineOptions: ParsableArguments {
                 throw Failure.usage("\(m): not a usable model definition (\(error))")
             }
             if let s = seed { cfg.isolation.seed = s }
+            caps.apply(to: &cfg)
             return try Engine(config: cfg, rules: ruleSet)
         }
         if let m = model {
             let bytes = try SnapshotFile.read(m)
-            let snap: ModelSnapshot
+            var snap: ModelSnapshot
             do {
                 snap = try JSONDecoder().decode(ModelSnapshot.self, from: Data(bytes))
             } catch {
                 throw Failure(code: Exit.state, message: "\(m): not a Vigil model snapshot (\(error))")
             }
+            caps.apply(to: &snap)
             return try Engine(config: snap.config, rules: ruleSet, snapshot: snap)
         }
         var cfg = EngineConfig()
         cfg.isolation.seed = seed ?? 1
+        caps.apply(to: &cfg)
         return try Engine(config: cfg, rules: ruleSet)
     }
 

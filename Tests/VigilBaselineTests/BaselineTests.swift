@@ -96,13 +96,89 @@ func feed(_ b: inout Baseline, _ events: [AccessEvent], held: Bool = false) -> F
 
     @Test func slotFor_whenPrincipalCapReached_evictsLeastRecentlySeenAndCounts() {
         var cfg = BaselineConfig()
-        cfg.maxPrincipals = 3
+        cfg.maxPrincipals = 10            // 9 identified, 1 anonymous
         var b = Baseline(config: cfg)
-        for i in 0..<5 { feed(&b, [ev(t0 + Int64(i) * 1000, principal: "p\(i)")]) }
-        #expect(b.principalCount == 3)
+        for i in 0..<9 { feed(&b, [ev(t0 + Int64(i) * 1000, principal: "arn:aws:iam::1:user/u\(i)")]) }
+        // u0 comes back at the cap, so u1 and then u2 are the least recently seen.
+        feed(&b, [ev(t0 + 20_000, principal: "arn:aws:iam::1:user/u0")])
+        feed(&b, [ev(t0 + 21_000, principal: "arn:aws:iam::1:user/u9")])
+        feed(&b, [ev(t0 + 22_000, principal: "arn:aws:iam::1:user/u10")])
+        #expect(b.principalCount == 9)
         #expect(b.counters.principalsEvicted == 2)
-        #expect(b.windowEventIDs("p0").isEmpty)
-        #expect(!b.windowEventIDs("p4").isEmpty)
+        #expect(b.windowEventIDs("arn:aws:iam::1:user/u1").isEmpty)
+        #expect(b.windowEventIDs("arn:aws:iam::1:user/u2").isEmpty)
+        #expect(!b.windowEventIDs("arn:aws:iam::1:user/u0").isEmpty)
+        #expect(!b.windowEventIDs("arn:aws:iam::1:user/u10").isEmpty)
+    }
+
+    @Test func anonymousFlood_neverEvictsIdentifiedPrincipals() {
+        var cfg = BaselineConfig()
+        cfg.maxPrincipals = 100           // 10 anonymous
+        var b = Baseline(config: cfg)
+        feed(&b, (0..<5).map { ev(t0 + Int64($0), principal: "arn:aws:iam::1:user/real\($0)") })
+        for i in 0..<1000 {
+            var e = ev(t0 + 1000 + Int64(i), principal: "anonymous:203.0.113.\(i % 250)-\(i)")
+            e.principalType = "Anonymous"
+            feed(&b, [e])
+        }
+        #expect(b.principalCount == 15)
+        #expect(b.counters.anonymousEvicted == 990)
+        #expect(b.counters.principalsCompacted == 0)
+        for i in 0..<5 { #expect(!b.windowEventIDs("arn:aws:iam::1:user/real\(i)").isEmpty) }
+    }
+
+    @Test func evictedPrincipal_returnsFromItsCompactFormWithItsHistory() {
+        var cfg = BaselineConfig()
+        cfg.maxPrincipals = 10
+        var b = Baseline(config: cfg)
+        let alice = "arn:aws:iam::1:user/alice"
+        feed(&b, (0..<40).map { ev(t0 + Int64($0) * 60_000, principal: alice, ip: "198.51.100.7") })
+        // A day later nine others push alice out of the live table.
+        let later = t0 + EventTime.day
+        for i in 0..<9 { feed(&b, [ev(later + Int64(i), principal: "arn:aws:iam::1:user/u\(i)")]) }
+        #expect(b.counters.principalsCompacted == 1)
+        #expect(b.dormantCount == 1)
+        let (fv, _) = b.observe(ev(later + 3600_000, principal: alice, ip: "198.51.100.9"))
+        #expect(b.counters.principalsRestored == 1)
+        #expect(fv[.newNetwork] == 0)      // same /24 as before eviction
+        #expect(fv[.newAction] == 0)
+        #expect(fv.context.priorEvents == 40)
+        #expect(fv.context.firstSeen == t0)
+    }
+
+    @Test func memoryLimit_evictsByAccountedBytesTheSameWayEveryRun() {
+        var cfg = BaselineConfig()
+        cfg.memoryLimit = 200_000
+        cfg.maxDormant = 0
+        func run() -> (Int, Int, Int) {
+            var b = Baseline(config: cfg)
+            for i in 0..<2000 { feed(&b, [ev(t0 + Int64(i), principal: "arn:aws:iam::1:user/u\(i % 700)")]) }
+            return (b.principalCount, b.counters.memoryEvictions, b.accountedBytes)
+        }
+        let (count, evictions, bytes) = run()
+        #expect(bytes <= 200_000)
+        #expect(evictions > 0)
+        #expect(count < 700)
+        #expect(run() == (count, evictions, bytes))
+    }
+
+    @Test func snapshot_keepsEvictionOrderAndCompactForms() throws {
+        var cfg = BaselineConfig()
+        cfg.maxPrincipals = 10
+        var b = Baseline(config: cfg)
+        for i in [3, 1, 4, 0, 5, 9, 2, 6, 8, 7] { feed(&b, [ev(t0 + Int64(i) * 1000 + 50_000 * Int64(i % 2), principal: "arn:aws:iam::1:user/u\(i)")]) }
+        var restored = try Baseline(snapshot: JSONDecoder().decode(BaselineSnapshot.self, from: JSONEncoder().encode(b.snapshot())))
+        #expect(restored.dormantCount == b.dormantCount)
+        for k in 10..<14 {
+            let e = ev(t0 + 900_000 + Int64(k), principal: "arn:aws:iam::1:user/u\(k)")
+            feed(&b, [e])
+            feed(&restored, [e])
+        }
+        for i in 0..<14 {
+            let p = "arn:aws:iam::1:user/u\(i)"
+            #expect(b.windowEventIDs(p) == restored.windowEventIDs(p), "\(p)")
+        }
+        #expect(b.snapshot().principals == restored.snapshot().principals)
     }
 
     @Test func window_whenCapExceeded_dropsOldestAndCounts() {

@@ -36,6 +36,23 @@ func quietFeatures() -> FeatureVector {
         #expect(out.alerts.isEmpty)
     }
 
+    @Test func process_whenFindingsOfManyPrincipalsExceedTheCap_keepsTheNewestWithinIt() throws {
+        // A flood of principals that each raise a finding (StopLogging from 2,000 identities within
+        // minutes): state stays within maxTracked and the newest principals keep their incidents.
+        var cfg = DetectorConfig()
+        cfg.maxTracked = 100
+        var d = Detector(config: cfg, rules: try shippedRules())
+        for i in 0..<2000 {
+            let e = ruleEvent("cloudtrail:StopLogging", principal: "arn:aws:iam::123456789012:user/u\(i)",
+                              time: 1_700_000_000_000 + Int64(i) * 100, id: "s\(i)")
+            _ = d.process(e, features: quietFeatures(), score: 0.3, attribution: [], windowIDs: { [] })
+            #expect(d.bursts.count + d.anomalyOpen.count + d.incidents.count <= 100)
+        }
+        #expect(d.counters.pruned >= 1900)
+        #expect(d.incidents["arn:aws:iam::123456789012:user/u1999"] != nil)
+        #expect(d.incidents["arn:aws:iam::123456789012:user/u0"] == nil)
+    }
+
     @Test func process_burstRule_firesAtThresholdOnceAndJoinsTheRest() throws {
         var d = try detector()
         var fired: [Int] = []

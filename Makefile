@@ -15,7 +15,7 @@ help:
 	@echo "make demo    install what is missing, build, replay SampleLogs and print explained alerts"
 	@echo "make test    unit and integration tests (Swift Testing + CLI checks)"
 	@echo "make build   build the vigil binary ($(BIN))"
-	@echo "make bench   throughput and tail latency against reference runs (see BENCHMARKS.md)"
+	@echo "make bench   throughput, flood, memory, scoring core and tail latency against reference runs (see BENCHMARKS.md)"
 	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
 	@echo "make fuzz    libFuzzer harnesses, FUZZ_SECONDS each (default 300)"
 	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
@@ -52,8 +52,11 @@ demo: build
 	@echo "== Evaluation against $(LABELS) =="
 	$(BIN) eval --quiet --labels $(LABELS) $(SAMPLE)
 
+# Throughput (1M generated CloudTrail lines, cached under .build/bench), the flood of new principals,
+# memory per principal, the scoring core against River HST and RCF, and tail latency.
 bench: build
 	bash Benchmarks/bench.sh $(BIN)
+	bash Benchmarks/bench_core.sh $(BIN)
 	python3 Benchmarks/latency.py $(BIN)
 
 # libFuzzer harnesses for framing/decoding and the CloudTrail parser (FUZZ_SECONDS each, default 300).

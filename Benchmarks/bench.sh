@@ -1,52 +1,109 @@
 #!/usr/bin/env bash
-# Throughput benchmark: Vigil's full pipeline against reference runs in the same invocation.
-#   reference 1: zstd -dc | wc -l       (decompression and line splitting only: an I/O ceiling)
-#   reference 2: Python json.loads      (a typical scripted detector's parsing cost, one core)
-#   vigil replay: decode → frame → parse → baseline → score → detect → JSONL, on one thread and
-#   with reading on a second thread (the default); ratios are against the default
-# Usage: Benchmarks/bench.sh path/to/vigil [input]
+# make bench: Vigil's throughput and memory against reference runs, in one invocation.
+#
+# Inputs (generated once, cached under .build/bench/, zstd -3):
+#   ct1m      1,000,000 CloudTrail lines from ../shared/bench/gen_cloudtrail.py (100k principals,
+#             Pareto-spread activity, 10 actions, S3 data events; about 50 minutes of event time)
+#   flood300k 300,000 events, each from a new principal (Benchmarks/gen_flood.py)
+#   flood1m   1,000,000 events, each from a new principal: resident bytes per tracked principal
+# Runs on ct1m:
+#   reference: zstd -dc | wc -l         decompression and line splitting only (an I/O floor)
+#   reference: python orjson/json       a scripted detector's parse loop, one core
+#   vigil replay --parse-only           decode, frame, parse (reading thread) and count
+#   vigil replay --threads 1 / 2        the full default model and rules; alerts must be identical
+# Then the flood (--max-principals 100000) and the 1M-principal memory run.
+# Usage: Benchmarks/bench.sh path/to/vigil      (BENCH_RUNS=N: best of N, default 3;
+#        BENCH_FLOOD10M=1 also streams 10M new principals through --max-principals 100000)
 set -euo pipefail
 VIGIL=${1:-.build/release/vigil}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-INPUT=${2:-$ROOT/SampleLogs/logs/cloudtrail.jsonl.zst}
+CACHE=$ROOT/.build/bench
+RUNS=${BENCH_RUNS:-3}
+mkdir -p "$CACHE"
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+command -v zstd >/dev/null || { echo "bench: zstd is needed (apt-get install zstd)"; exit 1; }
+
+cached() {   # cached NAME GENERATOR-COMMAND... -> path of NAME.jsonl.zst, generated once
+  local out=$CACHE/$1.jsonl.zst; shift
+  if [ ! -s "$out" ]; then
+    echo "bench: generating $(basename "$out") (once; cached in $CACHE)" >&2
+    "$@" "$TMP/gen.jsonl" && zstd -q -3 -f "$TMP/gen.jsonl" -o "$out.part" && mv "$out.part" "$out" && rm -f "$TMP/gen.jsonl"
+  fi
+  echo "$out"
+}
+CT=$(cached ct1m python3 "$ROOT/../shared/bench/gen_cloudtrail.py" 1000000)
+FLOOD=$(cached flood300k python3 "$ROOT/Benchmarks/gen_flood.py" 300000)
+DISTINCT=$(cached flood1m python3 "$ROOT/Benchmarks/gen_flood.py" 1000000)
 
 now() { date +%s.%N; }
-events=$(zstd -dc "$INPUT" | wc -l)
-bytes=$(zstd -dc "$INPUT" | wc -c)
-
-t0=$(now); zstd -dc "$INPUT" | wc -l >/dev/null; t1=$(now)
-ref_io=$(echo "$t1 - $t0" | bc -l)
-
-t0=$(now)
-zstd -dc "$INPUT" | python3 -c '
-import json, sys
-n = 0
-for line in sys.stdin:
-    r = json.loads(line); n += 1
-    _ = (r.get("eventTime"), r.get("eventName"), r.get("userIdentity", {}).get("arn"))
-' ; t1=$(now)
-ref_py=$(echo "$t1 - $t0" | bc -l)
-
-best_of_three() {   # best_of_three THREADS -> seconds
-  local b=999999 t t0 t1
-  for i in 1 2 3; do
-    t0=$(now); "$VIGIL" replay --quiet --threads "$1" --stats "$TMP/stats.json" "$INPUT" > "$TMP/alerts.jsonl"; t1=$(now)
-    t=$(echo "$t1 - $t0" | bc -l)
-    b=$(echo "if ($t < $b) $t else $b" | bc -l)
+secs() { echo "$2 - $1" | bc -l; }
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+peak_kb() {   # peak_kb CMD... -> peak RSS in KiB of CMD (output discarded)
+  if [ -x /usr/bin/time ]; then { /usr/bin/time -f '%M' "$@" > /dev/null; } 2>&1 | tail -1; else echo 0; fi
+}
+best() {      # best CMD... -> best wall seconds of RUNS runs; stdout of the last run in $TMP/out
+  local b=999999 t0 t1
+  for _ in $(seq "$RUNS"); do
+    t0=$(now); "$@" > "$TMP/out"; t1=$(now)
+    b=$(min "$(secs "$t0" "$t1")" "$b")
   done
   echo "$b"
 }
-one=$(best_of_three 1)
-best=$(best_of_three 2)
-alerts=$(wc -l < "$TMP/alerts.jsonl")
-rss=$( { /usr/bin/time -f '%M' "$VIGIL" replay --quiet "$INPUT" > /dev/null; } 2>&1 | tail -1 )
 
-printf '\ninput: %s (%d events, %.1f MB decoded)\n' "$INPUT" "$events" "$(echo "$bytes/1048576" | bc -l)"
-printf '%-34s %10s %14s %10s\n' "run" "seconds" "events/s" "vs vigil"
-row() { printf '%-34s %10.3f %14.0f %10.2fx\n' "$1" "$2" "$(echo "$events / $2" | bc -l)" "$(echo "$2 / $best" | bc -l)"; }
+events=$(zstd -dc "$CT" | wc -l)
+bytes=$(zstd -dc "$CT" | wc -c)
+ref_io=$(best sh -c "zstd -dc '$CT' | wc -l")
+PARSER=json; python3 -c 'import orjson' 2>/dev/null && PARSER=orjson
+ref_py=$(best sh -c "zstd -dc '$CT' | python3 -c '
+import sys
+from $PARSER import loads
+n = 0
+for line in sys.stdin.buffer:
+    r = loads(line); n += 1
+    _ = (r.get(\"eventTime\"), r.get(\"eventName\"), r.get(\"userIdentity\", {}).get(\"arn\"))
+'")
+parse=$(best "$VIGIL" replay --quiet --parse-only "$CT")
+one=$(best "$VIGIL" replay --quiet --threads 1 "$CT"); cp "$TMP/out" "$TMP/alerts1.jsonl"
+two=$(best "$VIGIL" replay --quiet --threads 2 --stats "$TMP/stats.json" "$CT"); cp "$TMP/out" "$TMP/alerts2.jsonl"
+same=$(cmp -s "$TMP/alerts1.jsonl" "$TMP/alerts2.jsonl" && echo identical || echo DIFFERENT)
+rss=$(peak_kb "$VIGIL" replay --quiet "$CT")
+
+printf '\ninput: %s (%d events, %.0f MB decoded)\n' "$(basename "$CT")" "$events" "$(echo "$bytes/1048576" | bc -l)"
+printf '%-38s %9s %11s %12s %12s\n' "run" "seconds" "events/s" "÷ zstd|wc" "÷ python"
+row() { printf '%-38s %9.2f %11.0f %11.3fx %11.2fx\n' "$1" "$2" "$(echo "$events / $2" | bc -l)" \
+  "$(echo "$ref_io / $2" | bc -l)" "$(echo "$ref_py / $2" | bc -l)"; }
 row "reference: zstd -dc | wc -l" "$ref_io"
-row "reference: python json.loads" "$ref_py"
+row "reference: python $PARSER parse loop" "$ref_py"
+row "vigil replay --parse-only" "$parse"
 row "vigil replay --threads 1" "$one"
-row "vigil replay --threads 2 (default)" "$best"
-printf 'alerts: %d   peak RSS: %.1f MB\n' "$alerts" "$(echo "$rss/1024" | bc -l)"
+row "vigil replay --threads 2 (default)" "$two"
+printf 'alerts: %d (threads 1 and 2: %s)   peak RSS of the default replay: %.0f MiB\n' \
+  "$(wc -l < "$TMP/alerts2.jsonl")" "$same" "$(echo "$rss/1024" | bc -l)"
+
+# Flood: every event a new principal, capped at 100,000 principals.
+fevents=$(zstd -dc "$FLOOD" | wc -l)
+flood=$(best "$VIGIL" replay --quiet --max-principals 100000 --stats "$TMP/flood.json" "$FLOOD")
+frss=$(peak_kb "$VIGIL" replay --quiet --max-principals 100000 "$FLOOD")
+fev=$(python3 -c "import json; d = json.load(open('$TMP/flood.json')); print(d['principals_evicted'], d['principals_compacted'], d['dormant_forgotten'])")
+printf '\nflood: %d events, each a new principal, --max-principals 100000\n' "$fevents"
+printf '  %.2f s, %.0f events/s, peak RSS %.0f MiB; evicted, compacted, compact forms dropped: %s\n' \
+  "$flood" "$(echo "$fevents / $flood" | bc -l)" "$(echo "$frss/1024" | bc -l)" "$fev"
+
+# Memory per principal: 1M distinct principals, none evicted, against parsing the same file.
+drss=$( { /usr/bin/time -f '%M' "$VIGIL" replay --quiet --max-principals 2000000 --stats "$TMP/distinct.json" "$DISTINCT" > /dev/null; } 2>&1 | tail -1)
+prss=$(peak_kb "$VIGIL" replay --quiet --parse-only "$DISTINCT")
+tracked=$(python3 -c "import json; print(json.load(open('$TMP/distinct.json'))['principals'])")
+accounted=$(python3 -c "import json; print(json.load(open('$TMP/distinct.json'))['accounted_bytes'])")
+printf '\nmemory: %d principals tracked, peak RSS %.0f MiB (parse-only on the same file: %.0f MiB)\n' \
+  "$tracked" "$(echo "$drss/1024" | bc -l)" "$(echo "$prss/1024" | bc -l)"
+printf '  resident bytes per tracked principal: %.0f (accounted by --memory-limit: %.0f)\n' \
+  "$(echo "($drss - $prss) * 1024 / $tracked" | bc -l)" "$(echo "$accounted / $tracked" | bc -l)"
+
+if [ "${BENCH_FLOOD10M:-}" = 1 ]; then
+  t0=$(now)
+  k=$( { python3 "$ROOT/Benchmarks/gen_flood.py" 10000000 - | /usr/bin/time -f '%M' "$VIGIL" replay --quiet \
+        --max-principals 100000 --stats "$TMP/f10m.json" - > /dev/null; } 2>&1 | tail -1)
+  t1=$(now)
+  printf '\nflood 10M (generator piped in): %.0f s, peak RSS %.0f MiB, %s\n' "$(secs "$t0" "$t1")" "$(echo "$k/1024" | bc -l)" \
+    "$(python3 -c "import json; d = json.load(open('$TMP/f10m.json')); print('events', d['events'], 'tracked', d['principals'], 'compact', d['dormant'], 'evicted', d['principals_evicted'])")"
+fi

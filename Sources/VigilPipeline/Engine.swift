@@ -20,6 +20,8 @@ public final class Engine {
     public private(set) var stats = RunStats()
     var baseline: Baseline
     var forest: IsolationForest
+    /// Per-tree path lengths of recently scored vectors (a cache: same scores, fewer walks).
+    var memo = ScoreMemo()
     var drift: DriftMonitor
     var detector: Detector
     let detailActions: Set<String>
@@ -187,7 +189,7 @@ public final class Engine {
         if newest != Int64.min && e.time < newest &- config.lateness { stats.late += 1 }
         newest = max(newest, e.time)
         let (fv, lesson) = baseline.observe(e)
-        let score = forest.score(fv.values)
+        let score = memo.score(forest, fv.values)
         var held = false
         if detecting {
             let principal = e.principal

@@ -49,37 +49,41 @@ public struct ForestStorage: Codable, Sendable {
     mutating func build(slot: Int, points: [Double], count: Int, maxDepth: Int, rng: inout SplitMix64) {
         var idx = Array(0..<count)
         var next = slot * capacity
-        grow(points, &idx, 0, count, depth: 0, maxDepth: maxDepth, next: &next, rng: &rng)
+        var scratch = GrowScratch(stride: stride)
+        grow(points, &idx, 0, count, depth: 0, maxDepth: maxDepth, next: &next, rng: &rng, scratch: &scratch)
         built = max(built, slot + 1)
     }
 
     @discardableResult
     private mutating func grow(_ p: [Double], _ idx: inout [Int], _ a: Int, _ b: Int, depth: Int, maxDepth: Int,
-                               next: inout Int, rng: inout SplitMix64) -> Int {
+                               next: inout Int, rng: inout SplitMix64, scratch: inout GrowScratch) -> Int {
         let node = next
         next += 1
         let base = node * nodeWords
-        var lo = [Float](repeating: .infinity, count: stride)
-        var hi = [Float](repeating: -.infinity, count: stride)
-        for f in dims..<stride { lo[f] = 0; hi[f] = 0 }
+        // The box and the varying features are used before recursing, so one scratch serves every
+        // level (no allocation per node).
+        for f in 0..<stride {
+            scratch.lo[f] = f < dims ? .infinity : 0
+            scratch.hi[f] = f < dims ? -.infinity : 0
+        }
         for k in a..<b {
             let row = idx[k] * dims
             for f in 0..<dims {
                 let v = Float(p[row + f])
-                if v < lo[f] { lo[f] = v }
-                if v > hi[f] { hi[f] = v }
+                if v < scratch.lo[f] { scratch.lo[f] = v }
+                if v > scratch.hi[f] { scratch.hi[f] = v }
             }
         }
         for f in 0..<stride {
-            nodes[base + f] = lo[f].bitPattern
-            nodes[base + stride + f] = hi[f].bitPattern
+            nodes[base + f] = scratch.lo[f].bitPattern
+            nodes[base + stride + f] = scratch.hi[f].bitPattern
         }
         setLeaf(base, size: b - a)
         if b - a <= 1 || depth >= maxDepth { return node }
-        var varying: [Int] = []
-        for f in 0..<dims where hi[f] > lo[f] { varying.append(f) }
-        if varying.isEmpty { return node }
-        let f = varying[rng.below(varying.count)]
+        scratch.varying.removeAll(keepingCapacity: true)
+        for f in 0..<dims where scratch.hi[f] > scratch.lo[f] { scratch.varying.append(f) }
+        if scratch.varying.isEmpty { return node }
+        let f = scratch.varying[rng.below(scratch.varying.count)]
         // Cut within the exact (Double) range of the node's points in feature f.
         var dlo = Double.infinity, dhi = -Double.infinity
         for k in a..<b {
@@ -99,8 +103,8 @@ public struct ForestStorage: Codable, Sendable {
         nodes[base + splitOffset] = UInt32(truncatingIfNeeded: bits)
         nodes[base + splitOffset + 1] = UInt32(truncatingIfNeeded: bits >> 32)
         nodes[base + featureOffset] = UInt32(bitPattern: Int32(f))
-        let l = grow(p, &idx, a, m, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng)
-        let r = grow(p, &idx, m, b, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng)
+        let l = grow(p, &idx, a, m, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng, scratch: &scratch)
+        let r = grow(p, &idx, m, b, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng, scratch: &scratch)
         nodes[base + leftOffset] = UInt32(l)
         nodes[base + rightOffset] = UInt32(r)
         return node
@@ -137,6 +141,31 @@ public struct ForestStorage: Codable, Sendable {
         }
     }
 
+    /// The expected path length of `x` in each built tree, into `paths[0..<built]` (lockstep, as
+    /// ``totalPath(_:credit:)``; adding them in tree order gives its total bit for bit).
+    func treePaths(_ x: [Double], into paths: UnsafeMutableBufferPointer<Double>) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: stride) { xs in
+            for f in 0..<stride { xs[f] = f < dims ? Float(x[f]) : 0 }
+            let xsr = UnsafeBufferPointer(xs)
+            x.withUnsafeBufferPointer { xd in
+                nodes.withUnsafeBytes { raw in
+                    _ = lockstepTotal(xd, xsr, raw.baseAddress!, paths: paths)
+                }
+            }
+        }
+    }
+
+    /// The expected path length of `x` in tree `t` alone.
+    func treePath(_ x: [Double], tree t: Int) -> Double {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: stride) { xs in
+            for f in 0..<stride { xs[f] = f < dims ? Float(x[f]) : 0 }
+            let xsr = UnsafeBufferPointer(xs)
+            return x.withUnsafeBufferPointer { xd in
+                nodes.withUnsafeBytes { raw in walk(root: t * capacity, xd, xsr, nil, raw.baseAddress!) }
+            }
+        }
+    }
+
     /// Trees walked side by side, `lockstepWidth` at a time, one level per round.
     ///
     /// Why: a walk is a chain of dependent loads (the next node is known only once this one is
@@ -146,7 +175,7 @@ public struct ForestStorage: Codable, Sendable {
     /// per-tree results are added in tree order, so the total is bit-for-bit the same.
     @inline(__always)
     private func lockstepTotal(_ x: UnsafeBufferPointer<Double>, _ xf: UnsafeBufferPointer<Float>,
-                               _ raw: UnsafeRawPointer) -> Double {
+                               _ raw: UnsafeRawPointer, paths: UnsafeMutableBufferPointer<Double>? = nil) -> Double {
         let width = Self.lockstepWidth
         return withUnsafeTemporaryAllocation(of: LockstepWalk.self, capacity: width) { walks in
             var total = 0.0
@@ -162,7 +191,10 @@ public struct ForestStorage: Codable, Sendable {
                         if !walks[j].done { running += 1 }
                     }
                 }
-                for j in 0..<count { total += walks[j].result }
+                for j in 0..<count {
+                    total += walks[j].result
+                    paths?[first + j] = walks[j].result
+                }
                 first += count
             }
             return total
@@ -297,6 +329,19 @@ public struct ForestStorage: Codable, Sendable {
             depth += 1
             if reach < 1e-9 { return expected + reach * depth }
         }
+    }
+}
+
+/// Working buffers of one tree build: a node's box and the features that vary in it.
+struct GrowScratch {
+    var lo: [Float]
+    var hi: [Float]
+    var varying: [Int] = []
+
+    init(stride: Int) {
+        lo = Array(repeating: 0, count: stride)
+        hi = Array(repeating: 0, count: stride)
+        varying.reserveCapacity(stride)
     }
 }
 

@@ -15,6 +15,13 @@ public struct IsolationForest: Codable, Sendable {
     var nextTree = 0
     var storage: ForestStorage
     var rng: SplitMix64
+    /// Per tree, which build it holds (bumped at every rebuild; not saved: a restored forest starts
+    /// over, and so does any ``ScoreMemo`` that reads these).
+    var treeBuilds: [UInt64] = []
+
+    enum CodingKeys: String, CodingKey {
+        case config, dimensions, ring, filled, head, learned, sinceRebuild, nextTree, storage, rng
+    }
 
     public init(dimensions: Int, config: IsolationConfig) {
         self.config = config
@@ -67,7 +74,10 @@ public struct IsolationForest: Codable, Sendable {
         }
     }
 
-    private func normalise(_ meanPath: Double) -> Double {
+    /// Which build tree `t` holds (0 until it is rebuilt after a restore).
+    @inline(__always) func build(of t: Int) -> UInt64 { t < treeBuilds.count ? treeBuilds[t] : 0 }
+
+    func normalise(_ meanPath: Double) -> Double {
         exp2(-meanPath / IsolationMath.c(Double(config.sampleSize)))
     }
 
@@ -80,6 +90,8 @@ public struct IsolationForest: Codable, Sendable {
         }
         let height = Int((log2(Double(config.sampleSize))).rounded(.up)) + config.extraDepth
         storage.build(slot: slot, points: sample, count: n, maxDepth: height, rng: &rng)
+        if treeBuilds.count < config.trees { treeBuilds = Array(repeating: 0, count: config.trees) }
+        treeBuilds[slot] &+= 1
     }
 }
 

@@ -43,6 +43,26 @@ func normalPoints(_ n: Int, dims: Int, seed: UInt64) -> [[Double]] {
         }
     }
 
+    /// The memo reuses per-tree path lengths only while their tree is unchanged: across thousands
+    /// of learned points (every tree rebuilt many times), repeated and fresh vectors score exactly
+    /// as the forest scores them.
+    @Test func scoreMemo_givesTheForestsScoreBitForBitWhileTreesRotate() {
+        var f = IsolationForest(dimensions: 13, config: IsolationConfig(seed: 6))
+        var memo = ScoreMemo()
+        let repeated = normalPoints(5, dims: 13, seed: 21)
+        var compared = 0
+        for (i, p) in normalPoints(6000, dims: 13, seed: 20).enumerated() {
+            for q in [p, repeated[i % 5]] {
+                #expect(memo.score(f, q).bitPattern == f.score(q).bitPattern)
+                compared += 1
+            }
+            f.learn(p)
+        }
+        #expect(compared == 12000)
+        #expect(memo.hits > 5000)
+        #expect(memo.treesReused > 100_000)
+    }
+
     @Test func learn_isDeterministicForASeed() {
         let pts = normalPoints(2500, dims: 4, seed: 5)
         var a = IsolationForest(dimensions: 4, config: IsolationConfig(seed: 11))

@@ -123,45 +123,35 @@ public struct ForestStorage: Codable, Sendable {
     /// feature's share of the isolation achieved (in bits: log2 of how many points a separation
     /// leaves behind, weighted by its chance).
     func totalPath(_ x: [Double], credit: UnsafeMutableBufferPointer<Double>?) -> Double {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stride) { xs in
-            for f in 0..<stride { xs[f] = f < dims ? Float(x[f]) : 0 }
-            let xsr = UnsafeBufferPointer(xs)
-            return x.withUnsafeBufferPointer { xd in
-                nodes.withUnsafeBytes { raw in
-                    guard credit == nil else {
-                        var total = 0.0
-                        for t in 0..<built {
-                            total += walk(root: t * capacity, xd, xsr, credit, raw.baseAddress!)
-                        }
-                        return total
-                    }
-                    return lockstepTotal(xd, xsr, raw.baseAddress!)
-                }
+        withQuery(x) { xd, xs, raw in
+            guard credit == nil else {
+                var total = 0.0
+                for t in 0..<built { total += walk(root: t * capacity, xd, xs, credit, raw) }
+                return total
             }
+            return lockstepTotal(xd, xs, raw)
         }
     }
 
     /// The expected path length of `x` in each built tree, into `paths[0..<built]` (lockstep, as
     /// ``totalPath(_:credit:)``; adding them in tree order gives its total bit for bit).
     func treePaths(_ x: [Double], into paths: UnsafeMutableBufferPointer<Double>) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stride) { xs in
-            for f in 0..<stride { xs[f] = f < dims ? Float(x[f]) : 0 }
-            let xsr = UnsafeBufferPointer(xs)
-            x.withUnsafeBufferPointer { xd in
-                nodes.withUnsafeBytes { raw in
-                    _ = lockstepTotal(xd, xsr, raw.baseAddress!, paths: paths)
-                }
-            }
-        }
+        withQuery(x) { xd, xs, raw in _ = lockstepTotal(xd, xs, raw, paths: paths) }
     }
 
     /// The expected path length of `x` in tree `t` alone.
     func treePath(_ x: [Double], tree t: Int) -> Double {
+        withQuery(x) { xd, xs, raw in walk(root: t * capacity, xd, xs, nil, raw) }
+    }
+
+    /// Calls `body` with the query as doubles, as floats padded to `stride` lanes (on the stack),
+    /// and the node records.
+    @inline(__always)
+    private func withQuery<R>(_ x: [Double], _ body: (UnsafeBufferPointer<Double>, UnsafeBufferPointer<Float>, UnsafeRawPointer) -> R) -> R {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: stride) { xs in
             for f in 0..<stride { xs[f] = f < dims ? Float(x[f]) : 0 }
-            let xsr = UnsafeBufferPointer(xs)
             return x.withUnsafeBufferPointer { xd in
-                nodes.withUnsafeBytes { raw in walk(root: t * capacity, xd, xsr, nil, raw.baseAddress!) }
+                nodes.withUnsafeBytes { raw in body(xd, UnsafeBufferPointer(xs), raw.baseAddress!) }
             }
         }
     }
@@ -209,39 +199,13 @@ public struct ForestStorage: Codable, Sendable {
     @inline(__always)
     private func step(_ w: inout LockstepWalk, _ x: UnsafeBufferPointer<Double>, _ xf: UnsafeBufferPointer<Float>,
                       _ raw: UnsafeRawPointer) {
-        let lanes = stride / 8
         let node = raw + w.node &* (nodeWords &* 4)
-        let hiStart = stride &* 4
-        let xv = UnsafeRawPointer(xf.baseAddress!)
-        let zero = SIMD8<Float>(repeating: 0)
-        let one = SIMD8<Float>(repeating: 1)
-        var outside = false
-        for k in 0..<lanes {
-            let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-            let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-            let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
-            if any((v .> h) .| (v .< l)) { outside = true; break }
-        }
         let size = Double(node.loadUnaligned(fromByteOffset: sizeOffset &* 4, as: UInt32.self))
-        if outside {
-            var shareV = zero
-            var liveV = zero
-            for k in 0..<lanes {
-                let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
-                let above = v - h, below = l - v
-                let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
-                let denom = (h - l) + e
-                shareV += (e / denom).replacing(with: zero, where: e .== zero)
-                liveV += zero.replacing(with: one, where: denom .> zero)
-            }
-            let pSum = shareV.sum()
-            if pSum > 0 {
-                let pOut = Double(pSum) / Double(liveV.sum())
-                w.expected += w.reach * pOut * (w.depth + 1)
-                w.reach *= 1 - pOut
-            }
+        let (pSum, live) = escape(node, UnsafeRawPointer(xf.baseAddress!))
+        if pSum > 0 {
+            let pOut = Double(pSum) / Double(live)
+            w.expected += w.reach * pOut * (w.depth + 1)
+            w.reach *= 1 - pOut
         }
         let f = Int(node.loadUnaligned(fromByteOffset: featureOffset &* 4, as: Int32.self))
         if f < 0 {
@@ -258,13 +222,43 @@ public struct ForestStorage: Codable, Sendable {
         }
     }
 
+    /// Chance that a random cut at `node` separates the query from every point of the node: per
+    /// feature e / (r + e), summed over the features (`pSum`) with the number of features where
+    /// r + e > 0 (`live`); the probability is pSum / live. Eight lanes at a time. Most queries sit
+    /// inside most boxes: that is tested first, and only a query outside pays the division.
+    @inline(__always)
+    private func escape(_ node: UnsafeRawPointer, _ xv: UnsafeRawPointer) -> (pSum: Float, live: Float) {
+        let lanes = stride / 8
+        let hiStart = stride &* 4
+        var outside = false
+        for k in 0..<lanes {
+            let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+            let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+            let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
+            if any((v .> h) .| (v .< l)) { outside = true; break }
+        }
+        guard outside else { return (0, 0) }
+        let zero = SIMD8<Float>(repeating: 0)
+        let one = SIMD8<Float>(repeating: 1)
+        var shareV = zero
+        var liveV = zero
+        for k in 0..<lanes {
+            let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+            let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
+            let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
+            let above = v - h, below = l - v
+            let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
+            let denom = (h - l) + e
+            shareV += (e / denom).replacing(with: zero, where: e .== zero)
+            liveV += zero.replacing(with: one, where: denom .> zero)
+        }
+        return (shareV.sum(), liveV.sum())
+    }
+
     @inline(__always)
     private func walk(root: Int, _ x: UnsafeBufferPointer<Double>, _ xf: UnsafeBufferPointer<Float>,
                       _ credit: UnsafeMutableBufferPointer<Double>?, _ raw: UnsafeRawPointer) -> Double {
-        let lanes = stride / 8
         let nodeBytes = nodeWords &* 4
-        let zero = SIMD8<Float>(repeating: 0)
-        let one = SIMD8<Float>(repeating: 1)
         let xv = UnsafeRawPointer(xf.baseAddress!)
         var n = root
         var depth = 0.0
@@ -272,35 +266,10 @@ public struct ForestStorage: Codable, Sendable {
         var expected = 0.0
         while true {
             let node = raw + n &* nodeBytes
-            let hiStart = stride &* 4
-            // Chance that a random cut here separates x from every point of the node: per feature
-            // e / (r + e), averaged over the features with r + e > 0. Eight lanes at a time.
-            // Most queries sit inside most boxes: test that first and only divide when one does not.
-            var outside = false
-            for k in 0..<lanes {
-                let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
-                if any((v .> h) .| (v .< l)) { outside = true; break }
-            }
-            var shareV = zero
-            var liveV = zero
-            if outside {
-                for k in 0..<lanes {
-                    let v = xv.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                    let l = node.loadUnaligned(fromByteOffset: k &* 32, as: SIMD8<Float>.self)
-                    let h = node.loadUnaligned(fromByteOffset: hiStart &+ k &* 32, as: SIMD8<Float>.self)
-                    let above = v - h, below = l - v
-                    let e = above.replacing(with: zero, where: above .< zero) + below.replacing(with: zero, where: below .< zero)
-                    let denom = (h - l) + e
-                    shareV += (e / denom).replacing(with: zero, where: e .== zero)
-                    liveV += zero.replacing(with: one, where: denom .> zero)
-                }
-            }
-            let pSum = outside ? shareV.sum() : 0
+            let (pSum, live) = escape(node, xv)
             let size = Double(node.loadUnaligned(fromByteOffset: sizeOffset &* 4, as: UInt32.self))
             if pSum > 0 {
-                let active = Double(liveV.sum())
+                let active = Double(live)
                 let pOut = Double(pSum) / active
                 expected += reach * pOut * (depth + 1)
                 if let credit {

@@ -65,6 +65,33 @@ extension Detector {
                               events: events, eventsTotal: st.hits.count))
     }
 
+    /// Evaluates the Sigma rules that see this event's format; matches go through ``ruleHit`` like
+    /// built-in rule matches (one finding per rule and principal while its dedupe lasts), with the
+    /// matched fields and the rule's title, author and licence in the first reason.
+    mutating func sigma(_ index: SigmaIndex, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ out: inout Detection) {
+        let candidates = index.candidates(e)
+        guard !candidates.isEmpty else { return }
+        var record = SigmaRecord(raw: e.raw)
+        for i in candidates {
+            let r = rules.rules[i]
+            guard let s = r.sigma, s.sees(e.source, &record), s.holds(&record) else { continue }
+            switch ruleHit(i, r, e, fv, score) {
+            case .counted:
+                continue
+            case .joined:
+                break
+            case .fired(var f):
+                let fields = s.matchedFields(&record)
+                f.reasons[0].text = "Sigma rule \"\(s.title)\" matched"
+                    + (fields.isEmpty ? "" : ": " + fields.joined(separator: ", "))
+                    + " (rule by \(s.author.isEmpty ? "unknown author" : s.author); \(s.license))"
+                out.alerts.append(assign(f))
+            }
+            out.ruleMatched = true
+            if r.severity >= .high { out.severe = true }
+        }
+    }
+
     /// Builds an anomaly finding: reasons from the features that isolated the event.
     func anomalyFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ attribution: [Double],
                         _ window: [String]) -> Finding {

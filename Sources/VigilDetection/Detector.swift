@@ -35,6 +35,8 @@ public struct Detector {
     public let rules: RuleSet
     var byAction: [String: [Int]] = [:]
     var wideRules: [Int] = []
+    /// Sigma rules by the format of the records they see.
+    var sigmaIndex: [SourceFormat: SigmaIndex] = [:]
     var bursts: [BurstKey: BurstState] = [:]
     var anomalyOpen: [String: Int64] = [:]
     var incidents: [String: IncidentState] = [:]
@@ -46,6 +48,10 @@ public struct Detector {
         self.config = config
         self.rules = rules
         for (i, r) in rules.rules.enumerated() {
+            if let s = r.sigma {
+                for f in Set(s.sources.map(\.format)) { sigmaIndex[f, default: SigmaIndex()].add(i, s) }
+                continue
+            }
             if r.actions.isEmpty || r.actions.contains(where: { $0.hasSuffix("*") }) {
                 wideRules.append(i)
             } else {
@@ -80,6 +86,7 @@ public struct Detector {
             out.ruleMatched = true
             if r.severity >= .high { out.severe = true }
         }
+        if let index = sigmaIndex[e.source] { sigma(index, e, fv, score, &out) }
         let threshold = config.threshold(learned: fv.context.learnedEvents)
         if score >= config.anomalyThreshold { out.anomalous = true }
         // The corroboration sum is only needed for events that score high enough (most do not).
@@ -140,6 +147,23 @@ public struct Detector {
             incidents = incidents.filter { $0.value.last > cutoff }
         }
         counters.pruned += before - (bursts.count + anomalyOpen.count + incidents.count)
+    }
+}
+
+/// The Sigma rules of one format: by lower-cased event name where the rule requires one, and the
+/// rest (`wide`), which see every record of the format. Rule indices ascend in each list.
+struct SigmaIndex {
+    var byEventName: [String: [Int]] = [:]
+    var wide: [Int] = []
+
+    mutating func add(_ i: Int, _ s: SigmaRule) {
+        if let names = s.eventNames { for n in names { byEventName[n, default: []].append(i) } } else { wide.append(i) }
+    }
+
+    /// The rules to evaluate for an event, in rule order (so alerts come out in a stable order).
+    func candidates(_ e: AccessEvent) -> [Int] {
+        guard !byEventName.isEmpty, e.source == .cloudtrail, let named = byEventName[e.operation.lowercased()] else { return wide }
+        return wide.isEmpty ? named : (named + wide).sorted()
     }
 }
 

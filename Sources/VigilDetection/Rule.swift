@@ -26,6 +26,9 @@ public struct Rule: Decodable, Sendable {
     /// Reason sentence; `{count}`, `{window}`, `{resource}`, `{actor}`, `{action}`, `{operation}`,
     /// `{ip}`, `{principal}` are filled in.
     public var text: String
+    /// Set for rules loaded from Sigma: the compiled rule that decides matches (actions, outcome
+    /// and condition above are then unused).
+    public var sigma: SigmaRule?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, title, severity, attack, actions, principalTypes, outcome, `where`, threshold, countField, window, dedupe, text
@@ -55,6 +58,25 @@ public struct Rule: Decodable, Sendable {
         text = try c.decodeIfPresent(String.self, forKey: .text) ?? title
         try UnknownKeys.reject(decoder, known: CodingKeys.self)
         try validate()
+    }
+
+    /// A Sigma rule as a Vigil rule: one match fires (threshold 1), later matches by the same
+    /// principal within `dedupe` join its finding, as for built-in rules.
+    public init(sigma s: SigmaRule, dedupe: Int64 = 60 * EventTime.minute) {
+        id = "sigma:" + s.id
+        title = s.title
+        severity = s.level
+        attack = s.attack
+        actions = []
+        principalTypes = []
+        outcome = "any"
+        condition = nil
+        threshold = 1
+        countField = nil
+        window = 10 * EventTime.minute
+        self.dedupe = dedupe
+        text = s.title
+        sigma = s
     }
 
     public func validate() throws {
@@ -119,4 +141,12 @@ public struct RuleSet: Sendable {
         for r in rules where r.condition?.needsRecord == true || r.countField != nil { s.formUnion(r.actions) }
         return s
     }
+
+    /// Formats whose every record some Sigma rule reads: the parser keeps their raw bytes.
+    public var rawFormats: Set<SourceFormat> {
+        Set(rules.compactMap(\.sigma).flatMap { $0.sources.map(\.format) })
+    }
+
+    /// The rules loaded from Sigma.
+    public var sigmaCount: Int { rules.reduce(0) { $0 + ($1.sigma == nil ? 0 : 1) } }
 }

@@ -15,12 +15,16 @@ public struct FormatParser: RecordParser, Sendable {
     let s3 = S3AccessParser()
     let mapped: MappedParser?
 
-    public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false, mapping: FieldMapping? = nil) {
+    /// `rawFormats`: formats whose every record keeps its raw bytes (Sigma rules read any field of
+    /// them); other records keep theirs only for `detailActions`, or all with `keepAllRaw`.
+    public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false, mapping: FieldMapping? = nil,
+                rawFormats: Set<SourceFormat> = []) {
         self.format = format
         mapped = mapping.map(MappedParser.init)
-        cloudtrail = CloudTrailParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
-        gcp = GCPAuditParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
-        azure = AzureParser(detailActions: detailActions, keepAllRaw: keepAllRaw)
+        cloudtrail = CloudTrailParser(detailActions: detailActions, keepAllRaw: keepAllRaw || rawFormats.contains(.cloudtrail))
+        gcp = GCPAuditParser(detailActions: detailActions, keepAllRaw: keepAllRaw || rawFormats.contains(.gcpAudit))
+        azure = AzureParser(detailActions: detailActions,
+                            keepAllRaw: keepAllRaw || !rawFormats.isDisjoint(with: [.azureActivity, .entra, .azureStorage]))
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {

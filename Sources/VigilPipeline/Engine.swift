@@ -25,6 +25,8 @@ public final class Engine {
     var drift: DriftMonitor
     var detector: Detector
     let detailActions: Set<String>
+    /// Formats whose records keep their raw bytes for Sigma rules.
+    let rawFormats: Set<SourceFormat>
     var deduper: Deduper
     var newest: Int64 = Int64.min
     var eventsLearned = 0
@@ -68,6 +70,7 @@ public final class Engine {
         }
         detector = Detector(config: cfg.detector, rules: rules)
         detailActions = rules.detailActions
+        rawFormats = rules.rawFormats
         deduper = Deduper(window: cfg.dedupeWindow, cap: cfg.dedupeCap)
     }
 
@@ -141,7 +144,7 @@ public final class Engine {
 
     /// The parser for this engine's format and mapping (one per reader).
     func parser() -> FormatParser {
-        FormatParser(format: format, detailActions: detailActions, mapping: mapping)
+        FormatParser(format: format, detailActions: detailActions, mapping: mapping, rawFormats: rawFormats)
     }
 
     /// The detecting half: one item from a reader (also used by `Tailer`, which reads by itself).

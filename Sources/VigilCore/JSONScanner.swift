@@ -177,7 +177,7 @@ public struct JSONScanner {
     }
 
     /// Decodes JSON escapes, including `\uXXXX` surrogate pairs; lone surrogates become U+FFFD.
-    static func unescape(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+    public static func unescape(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(r.count)
         var i = r.lowerBound

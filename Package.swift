@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "VigilDetection", dependencies: ["VigilCore", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "VigilResponders", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto"),
                                                        .product(name: "Yams", package: "Yams")]),
+        // Sigma rules (YAML, via Yams) compiled into VigilDetection's rule values.
+        .target(name: "VigilSigma", dependencies: ["VigilCore", "VigilDetection", .product(name: "Yams", package: "Yams")]),
         .target(name: "VigilState", dependencies: ["VigilCore", "CZstd"]),
         .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
         .target(name: "VigilPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections"),
@@ -34,7 +36,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vigil", dependencies: [
             "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
-            "VigilSources", "VigilState", "VigilParsing",
+            "VigilSources", "VigilState", "VigilParsing", "VigilSigma",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
@@ -57,6 +59,8 @@ let package = Package(
         .testTarget(name: "VigilBaselineTests", dependencies: ["VigilBaseline", "VigilCore"]),
         .testTarget(name: "VigilScoringTests", dependencies: ["VigilScoring", "VigilCore"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
+        .testTarget(name: "VigilSigmaTests", dependencies: ["VigilSigma", "VigilDetection", "VigilCore", "VigilParsing",
+                                                           "VigilTestSupport"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore",
                                                               "VigilDetection", "VigilSources", "VigilParsing", "VigilTestSupport"]),
     ]

@@ -24,6 +24,7 @@ import Glibc
 /// redact_key_file: /etc/vigil/redact.key
 /// audit_head: /var/log/vigil/audit-head.json
 /// actions: /var/log/vigil/actions.jsonl
+/// sigma: [/etc/vigil/sigma]
 /// ```
 public struct ResponderConfig: Decodable, Sendable {
     public struct Webhook: Decodable, Sendable {
@@ -73,10 +74,13 @@ public struct ResponderConfig: Decodable, Sendable {
     public var redactKeyFile: String?
     public var auditHead: String?
     public var actions: String?
+    /// Sigma rule files or directories, run beside the built-in rules (as `--sigma`, which adds to
+    /// them). Relative paths are taken from the config file's directory.
+    public var sigma: [String] = []
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case webhooks, retry, drainSeconds = "drain_seconds", policy, enforce, redact
-        case redactKeyFile = "redact_key_file", auditHead = "audit_head", actions
+        case redactKeyFile = "redact_key_file", auditHead = "audit_head", actions, sigma
     }
 
     public init() {}
@@ -92,6 +96,11 @@ public struct ResponderConfig: Decodable, Sendable {
         redactKeyFile = try c.decodeIfPresent(String.self, forKey: .redactKeyFile)
         auditHead = try c.decodeIfPresent(String.self, forKey: .auditHead)
         actions = try c.decodeIfPresent(String.self, forKey: .actions)
+        if let one = try? c.decodeIfPresent(String.self, forKey: .sigma) {
+            sigma = [one]
+        } else {
+            sigma = try c.decodeIfPresent([String].self, forKey: .sigma) ?? []
+        }
         try UnknownKeys.reject(decoder, known: CodingKeys.self)
     }
 

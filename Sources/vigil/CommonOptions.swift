@@ -63,8 +63,10 @@ struct EngineOptions: ParsableArguments {
 
     /// Builds an engine from the rules and, if given, the model snapshot; with a state directory
     /// that holds a checkpoint, restored from that instead (it carries the model it had learned).
-    func makeEngine(session: StateSession? = nil) throws -> Engine {
-        let ruleSet = try RulesLocator.load(explicit: rules)
+    /// `extraRules`: rules loaded beside the rules file (Sigma).
+    func makeEngine(session: StateSession? = nil, extraRules: [Rule] = []) throws -> Engine {
+        var ruleSet = try RulesLocator.load(explicit: rules)
+        ruleSet.rules += extraRules
         if let cp = session?.restored {
             if model != nil && !quiet {
                 printError("vigil: resuming from the checkpoint in \(session!.directory.path); --model \(model!) is not used")
@@ -183,16 +185,11 @@ enum RulesLocator {
     }
 
     static func locate(_ explicit: String?) throws -> String {
-        if let e = explicit { return e }
-        if let env = ProcessInfo.processInfo.environment["VIGIL_RULES"], !env.isEmpty { return env }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("Models/rules.json").path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
+        do {
+            return try ModelFile.locate(explicit, relative: "Models/rules.json", env: "VIGIL_RULES")
+        } catch {
+            throw Failure.usage("no rules file found: pass --rules PATH or set VIGIL_RULES")
         }
-        if FileManager.default.fileExists(atPath: "Models/rules.json") { return "Models/rules.json" }
-        throw Failure.usage("no rules file found: pass --rules PATH or set VIGIL_RULES")
     }
 }
 

@@ -19,7 +19,7 @@ struct Vigil: ParsableCommand {
 
         Exit codes: 0 success (alerts or not), 2 usage or configuration error, 3 unreadable input, 4 state error.
         """,
-        subcommands: [Replay.self, Tail.self, Train.self, Eval.self, Score.self, Simulate.self, Audit.self]
+        subcommands: [Replay.self, Tail.self, Train.self, Eval.self, Score.self, Simulate.self, Audit.self, Rules.self]
     )
 
     /// Runs the command, mapping errors to the Contract's exit codes (ArgumentParser's own usage

@@ -51,9 +51,11 @@ public struct SigmaRule: Sendable {
     func sees(_ format: SourceFormat, _ record: inout SigmaRecord) -> Bool {
         for s in sources where s.format == format {
             if s.categories.isEmpty { return true }
+            var listed = false
             for v in record.values(s.categoryPath) {
-                if case .text(let t) = v, s.categories.contains(t.lowercased()) { return true }
+                if case .text(let t) = v, s.categories.contains(t.lowercased()) { listed = true; break }
             }
+            if listed != s.excludeCategories { return true }
         }
         return false
     }
@@ -66,10 +68,14 @@ public struct SigmaSource: Sendable, Equatable {
     /// Lower-cased accepted values of `categoryPath`; empty: every record of the format.
     public var categories: Set<String>
     public var categoryPath: SigmaPath
+    /// The records are those whose category is *not* listed (Entra audit: all but sign-ins).
+    public var excludeCategories: Bool
 
-    public init(format: SourceFormat, categories: Set<String> = [], categoryPath: SigmaPath = SigmaPath("category", caseInsensitive: true)) {
+    public init(format: SourceFormat, categories: Set<String> = [], excludeCategories: Bool = false,
+                categoryPath: SigmaPath = SigmaPath("category", caseInsensitive: true)) {
         self.format = format
         self.categories = categories
+        self.excludeCategories = excludeCategories
         self.categoryPath = categoryPath
     }
 }

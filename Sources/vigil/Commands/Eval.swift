@@ -15,6 +15,7 @@ struct Eval: ParsableCommand {
     )
 
     @OptionGroup var engine: EngineOptions
+    @OptionGroup(title: "Sigma rules") var sigmaRules: SigmaOptions
     @OptionGroup var out: AlertOptions
 
     @Option(help: ArgumentHelp("Labels CSV (eventID,label,scenario).", valueName: "path"))
@@ -32,7 +33,8 @@ struct Eval: ParsableCommand {
             text = String(decoding: try DecompressAll.bytes(Array(data)), as: UTF8.self)
         }
         var evaluation = Evaluation(labels: try Labels.parse(text))
-        let e = try engine.makeEngine()
+        let sigma = SigmaOptions.rules(try sigmaRules.catalog(extra: []), quiet: engine.quiet)
+        let e = try engine.makeEngine(extraRules: sigma)
         e.onEvent = { evaluation.observe($0) }
         let w = try out.writer(defaultStdout: false)
         try engine.run(e, paths: paths) { a in

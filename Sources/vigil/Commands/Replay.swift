@@ -21,6 +21,7 @@ struct Replay: ParsableCommand {
     )
 
     @OptionGroup var engine: EngineOptions
+    @OptionGroup(title: "Sigma rules") var sigmaRules: SigmaOptions
     @OptionGroup var out: AlertOptions
     @OptionGroup var state: StateOptions
     @OptionGroup var respond: ResponderOptions
@@ -40,7 +41,8 @@ struct Replay: ParsableCommand {
     func run() throws {
         if state.state != nil { Signals.install() }
         let session = try state.open()
-        let e = try engine.makeEngine(session: session)
+        let sigma = SigmaOptions.rules(try sigmaRules.catalog(extra: try SigmaOptions.configPaths(respond.config)), quiet: engine.quiet)
+        let e = try engine.makeEngine(session: session, extraRules: sigma)
         e.parseOnly = parseOnly
         let w = try out.writer(defaultStdout: true, session: session)
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "replay", quiet: engine.quiet)

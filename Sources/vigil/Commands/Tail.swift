@@ -26,6 +26,7 @@ struct Tail: ParsableCommand {
     )
 
     @OptionGroup var engine: EngineOptions
+    @OptionGroup(title: "Sigma rules") var sigmaRules: SigmaOptions
     @OptionGroup var out: AlertOptions
     @OptionGroup var state: StateOptions
     @OptionGroup var respond: ResponderOptions
@@ -42,7 +43,8 @@ struct Tail: ParsableCommand {
     func run() throws {
         Signals.install()
         let session = try state.open()
-        let e = try engine.makeEngine(session: session)
+        let sigma = SigmaOptions.rules(try sigmaRules.catalog(extra: try SigmaOptions.configPaths(respond.config)), quiet: engine.quiet)
+        let e = try engine.makeEngine(session: session, extraRules: sigma)
         try engine.configure(e)
         let w = try out.writer(defaultStdout: true, session: session)
         let dl = try engine.deadLetter.map { try session?.output(path: $0) ?? LineWriter(path: $0) }

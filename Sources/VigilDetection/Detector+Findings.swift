@@ -6,7 +6,8 @@ extension Detector {
     mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double,
                           weight: Int = 1) -> RuleHit {
         let key = BurstKey(rule: i, principal: e.principal)
-        var st = bursts[key] ?? BurstState()
+        // Taken out of the dictionary while it changes, so its deque is not copied on write.
+        var st = bursts.removeValue(forKey: key) ?? BurstState()
         while let h = st.hits.first, h.time < e.time - r.window {
             st.hits.removeFirst()
             st.total -= h.weight

@@ -150,20 +150,51 @@ public struct Detector {
     }
 }
 
-/// The Sigma rules of one format: by lower-cased event name where the rule requires one, and the
-/// rest (`wide`), which see every record of the format. Rule indices ascend in each list.
+/// The Sigma rules of one format: by event name where the rule requires one, and the rest
+/// (`wide`), which see every record of the format and whose paths are read in one pass. Rule
+/// indices ascend in each list.
 struct SigmaIndex {
-    var byEventName: [String: [Int]] = [:]
+    var byEventName: [CaseFoldedName: [Int]] = [:]
+    var byPrincipalType: [CaseFoldedName: [Int]] = [:]
     var wide: [Int] = []
 
     mutating func add(_ i: Int, _ s: SigmaRule) {
-        if let names = s.eventNames { for n in names { byEventName[n, default: []].append(i) } } else { wide.append(i) }
+        if let names = s.eventNames {
+            for n in names { byEventName[CaseFoldedName(Substring(n)), default: []].append(i) }
+        } else if let types = s.principalTypes {
+            for t in types { byPrincipalType[CaseFoldedName(Substring(t)), default: []].append(i) }
+        } else {
+            wide.append(i)
+        }
     }
 
     /// The rules to evaluate for an event, in rule order (so alerts come out in a stable order).
+    /// CloudTrail events are looked up by event name (the operation) and principal type, which the
+    /// parser copies from the record as they are.
     func candidates(_ e: AccessEvent) -> [Int] {
-        guard !byEventName.isEmpty, e.source == .cloudtrail, let named = byEventName[e.operation.lowercased()] else { return wide }
-        return wide.isEmpty ? named : (named + wide).sorted()
+        guard e.source == .cloudtrail else { return wide }
+        let named = byEventName.isEmpty ? nil : byEventName[CaseFoldedName(e.operation)]
+        let typed = byPrincipalType.isEmpty ? nil : byPrincipalType[CaseFoldedName(Substring(e.principalType))]
+        if named == nil && typed == nil { return wide }
+        return ((named ?? []) + (typed ?? []) + wide).sorted()
+    }
+}
+
+/// A name hashed and compared ignoring ASCII case, without building a lower-cased copy (Sigma
+/// matches event names case-insensitively; the lookup runs on every event).
+struct CaseFoldedName: Hashable {
+    let name: Substring
+
+    init(_ name: Substring) { self.name = name }
+
+    @inline(__always) static func fold(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+
+    func hash(into h: inout Hasher) {
+        for c in name.utf8 { h.combine(Self.fold(c)) }
+    }
+
+    static func == (a: CaseFoldedName, b: CaseFoldedName) -> Bool {
+        a.name.utf8.count == b.name.utf8.count && zip(a.name.utf8, b.name.utf8).allSatisfy { fold($0) == fold($1) }
     }
 }
 

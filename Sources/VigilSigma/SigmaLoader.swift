@@ -118,7 +118,10 @@ public struct SigmaLoader: Sendable {
                              license: doc["license"]?.scalar?.string ?? "Detection Rule License 1.1",
                              status: status, level: level, attack: Self.techniques(doc["tags"]), path: path,
                              sources: sources, selections: selections, condition: condition, eventNames: nil)
-        if sources.allSatisfy({ $0.format == .cloudtrail }) { rule.eventNames = Self.requiredEventNames(condition, selections) }
+        if sources.allSatisfy({ $0.format == .cloudtrail }) {
+            rule.eventNames = Self.required("eventName", condition, selections)
+            if rule.eventNames == nil { rule.principalTypes = Self.required("userIdentity.type", condition, selections) }
+        }
         return .loaded(rule)
     }
 
@@ -166,19 +169,19 @@ public struct SigmaLoader: Sendable {
         return out
     }
 
-    /// The CloudTrail event names a record must have for the condition to hold (lower case), or
-    /// nil when it can hold for any: used to index the rule by event name.
-    static func requiredEventNames(_ e: SigmaExpr, _ sels: [SigmaSelection]) -> Set<String>? {
+    /// The values (lower case) of which the record's `field` must have one for the condition to
+    /// hold, or nil when it can hold for any: the detector indexes rules by them.
+    static func required(_ field: String, _ e: SigmaExpr, _ sels: [SigmaSelection]) -> Set<String>? {
         switch e {
         case .not:
             return nil
         case .and(let xs):
-            let sets = xs.compactMap { requiredEventNames($0, sels) }
+            let sets = xs.compactMap { required(field, $0, sels) }
             return sets.isEmpty ? nil : sets.dropFirst().reduce(sets[0]) { $0.intersection($1) }
         case .or(let xs):
             var u = Set<String>()
             for x in xs {
-                guard let s = requiredEventNames(x, sels) else { return nil }
+                guard let s = required(field, x, sels) else { return nil }
                 u.formUnion(s)
             }
             return u
@@ -187,7 +190,7 @@ public struct SigmaLoader: Sendable {
             guard sel.keywords.isEmpty else { return nil }
             var u = Set<String>()
             for g in sel.groups {
-                guard let t = g.first(where: { $0.field == "eventName" && $0.paths.map(\.text) == ["eventName"] && !$0.all }) else { return nil }
+                guard let t = g.first(where: { $0.field == field && $0.paths.map(\.text) == [field] && !$0.all }) else { return nil }
                 for m in t.matchers {
                     guard case .pattern(let p) = m, let lit = p.literal else { return nil }
                     u.insert(lit.lowercased())

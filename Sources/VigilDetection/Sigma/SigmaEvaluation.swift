@@ -52,7 +52,7 @@ extension SigmaRule {
                     let text: String
                     switch v {
                     case .none, .some(.null): text = "null"
-                    case .some(let x): text = x.string.map { $0.count > 120 ? String($0.prefix(117)) + "..." : $0 } ?? "null"
+                    case .some(let x): text = r.string(x).map { $0.count > 120 ? String($0.prefix(117)) + "..." : $0 } ?? "null"
                     }
                     out.append("\(t.field)=\(text)")
                 }
@@ -98,17 +98,21 @@ extension SigmaMatcher {
         case .exists(let want):
             return values.contains { $0 != .null } == want
         case .pattern(let p):
-            for v in values { if let s = v.string, p.matches(s) { return true } }
+            for v in values where r.withBytes(v, { p.matches($0) }) { return true }
             return false
         case .regex(let re):
-            for v in values { if let s = v.string, re.matches(s) { return true } }
+            for v in values {
+                if let lit = re.required, !r.withBytes(v, { lit.matches($0) }) { continue }
+                if let s = r.string(v), re.matchesWithoutPrefilter(s) { return true }
+            }
             return false
         case .cidr(let net):
-            for v in values { if case .text(let s) = v, net.contains(s) { return true } }
+            for v in values { if case .container = v { continue }; if let s = r.string(v), net.contains(s) { return true } }
             return false
         case .compare(let op, let bound):
             for v in values {
-                guard case .text(let s) = v, let d = Double(s) else { continue }
+                if case .container = v { continue }
+                guard let s = r.string(v), let d = Double(s) else { continue }
                 switch op {
                 case .gt: if d > bound { return true }
                 case .gte: if d >= bound { return true }
@@ -118,8 +122,8 @@ extension SigmaMatcher {
             }
             return false
         case .fieldref(let other):
-            let theirs = Set(r.values(other).compactMap(\.string))
-            return values.contains { $0.string.map(theirs.contains) ?? false }
+            let theirs = Set(r.values(other).compactMap { r.string($0) })
+            return values.contains { r.string($0).map(theirs.contains) ?? false }
         }
     }
 }

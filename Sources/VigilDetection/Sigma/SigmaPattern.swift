@@ -93,9 +93,9 @@ public struct SigmaPattern: Sendable, Equatable {
 public struct SigmaRegex: @unchecked Sendable {
     public let pattern: String
     let regex: NSRegularExpression
-    /// A substring every match contains (from the pattern's top-level literal runs), or nil.
-    let required: String?
-    let requiredIgnoringCase: Bool
+    /// A substring every match contains (from the pattern's top-level literal runs), as a
+    /// byte pattern `*literal*`, or nil.
+    let required: SigmaPattern?
 
     public init(_ pattern: String, ignoreCase: Bool = false, multiline: Bool = false, dotAll: Bool = false) throws {
         self.pattern = pattern
@@ -104,15 +104,19 @@ public struct SigmaRegex: @unchecked Sendable {
         if multiline { opts.insert(.anchorsMatchLines) }
         if dotAll { opts.insert(.dotMatchesLineSeparators) }
         regex = try NSRegularExpression(pattern: pattern, options: opts)
-        required = Self.requiredLiteral(pattern)
-        requiredIgnoringCase = ignoreCase
+        required = Self.requiredLiteral(pattern).map {
+            SigmaPattern($0, cased: !ignoreCase, prefixStar: true, suffixStar: true, wildcards: false)
+        }
     }
 
     public func matches(_ s: String) -> Bool {
-        if let r = required {
-            if requiredIgnoringCase { if s.range(of: r, options: .caseInsensitive) == nil { return false } } else if !s.contains(r) { return false }
-        }
-        return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+        if let r = required, !r.matches(s) { return false }
+        return matchesWithoutPrefilter(s)
+    }
+
+    /// The regex alone, for callers that checked ``required`` on the bytes already.
+    func matchesWithoutPrefilter(_ s: String) -> Bool {
+        regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
     }
 
     /// The longest run of plain characters outside groups and classes, in a pattern without

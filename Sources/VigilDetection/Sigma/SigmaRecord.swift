@@ -12,21 +12,79 @@ public struct SigmaPath: Sendable, Hashable {
         self.caseInsensitive = caseInsensitive
         parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Array($0.utf8) }
     }
+
+    public static func == (a: SigmaPath, b: SigmaPath) -> Bool { a.caseInsensitive == b.caseInsensitive && a.text == b.text }
+    public func hash(into h: inout Hasher) { h.combine(text); h.combine(caseInsensitive) }
 }
 
-/// A value found at a path, as Sigma compares it: strings decoded, numbers and booleans as their
-/// JSON text, objects and arrays-of-containers as their raw JSON text.
-public enum SigmaValue: Sendable, Equatable {
-    case text(String)
-    case null
-    case container(String)
+/// Several paths as a trie over their keys, read in one pass by ``SigmaRecord/prefetch(_:)``.
+public struct SigmaScanPlan: Sendable {
+    struct Node: Sendable {
+        var key: [UInt8]
+        var caseInsensitive: Bool
+        var children: [Int] = []
+        /// Index in `paths` when a path ends here.
+        var terminal: Int?
+    }
+    var nodes: [Node] = [Node(key: [], caseInsensitive: false)]
+    public private(set) var paths: [SigmaPath] = []
 
-    var string: String? {
-        switch self {
-        case .text(let s), .container(let s): return s
-        case .null: return nil
+    public init(_ paths: some Sequence<SigmaPath>) {
+        for p in paths where !self.paths.contains(p) { add(p) }
+    }
+
+    mutating func add(_ p: SigmaPath) {
+        var n = 0
+        for part in p.parts {
+            if let c = nodes[n].children.first(where: { nodes[$0].key == part && nodes[$0].caseInsensitive == p.caseInsensitive }) {
+                n = c
+            } else {
+                nodes.append(Node(key: part, caseInsensitive: p.caseInsensitive))
+                nodes[n].children.append(nodes.count - 1)
+                n = nodes.count - 1
+            }
+        }
+        nodes[n].terminal = paths.count
+        paths.append(p)
+    }
+
+    /// Reads the value under the scanner as trie node `node`: records it where a path ends, and
+    /// descends into the keys that lead to other paths (arrays fan out, as in ``SigmaRecord``).
+    func scan(_ s: inout JSONScanner, node: Int, _ found: inout [[SigmaValue]], depth: Int) -> Bool {
+        guard depth < JSONScanner.maxDepth, let c = s.peek() else { return false }
+        let n = nodes[node]
+        if let t = n.terminal {
+            if n.children.isEmpty { return SigmaRecord.emit(&s, &found[t], depth: depth) }
+            var copy = s
+            guard SigmaRecord.emit(&copy, &found[t], depth: depth) else { return false }
+        }
+        switch c {
+        case 123:
+            return s.object { s, key in
+                for ch in n.children where SigmaRecord.keyMatches(s.bytes, key, nodes[ch].key, nodes[ch].caseInsensitive) {
+                    return scan(&s, node: ch, &found, depth: depth + 1)
+                }
+                return s.skipValue(depth: depth + 1)
+            }
+        case 91 where node != 0:
+            return s.array { s in scan(&s, node: node, &found, depth: depth + 1) }
+        default:
+            return s.skipValue(depth: depth)
         }
     }
+}
+
+/// A value found at a path, as Sigma compares it: a string's contents or a number's or boolean's
+/// JSON text, an object's raw JSON text, or null. Most values stay byte ranges of the record, so
+/// reading them allocates nothing; only strings with escapes are decoded.
+public enum SigmaValue: Sendable, Equatable {
+    /// Bytes of the record: a string without escapes (between its quotes), or a number or boolean.
+    case raw(Range<Int>)
+    /// A string that had escapes, decoded.
+    case text(String)
+    case null
+    /// An object, as its JSON text in the record.
+    case container(Range<Int>)
 }
 
 /// An event's raw record as Sigma rules read it: values at dotted paths found by a byte-level scan,
@@ -38,22 +96,61 @@ public enum SigmaValue: Sendable, Equatable {
 /// compared as written. O(record bytes) per distinct path, nothing for paths asked again.
 public struct SigmaRecord {
     public let raw: [UInt8]?
-    private var cache: [SigmaPath: [SigmaValue]] = [:]
+    /// Paths read so far and their values. A short list: an event meets a handful of paths, and
+    /// comparing a few strings is cheaper than hashing one.
+    private var cache: [(path: SigmaPath, values: [SigmaValue])] = []
 
     public init(raw: [UInt8]?) { self.raw = raw }
 
     /// The non-missing values at `path` (null included as `.null`); empty when the path is absent.
     public mutating func values(_ path: SigmaPath) -> [SigmaValue] {
-        if let v = cache[path] { return v }
+        for c in cache where c.path == path { return c.values }
         var out: [SigmaValue] = []
         if let raw, !raw.isEmpty {
             raw.withUnsafeBytes { b in
                 var s = JSONScanner(b)
-                _ = Self.collect(&s, path.parts, 0, path.caseInsensitive, &out, depth: 0)
+                _ = Self.find(&s, path.parts, 0, path.caseInsensitive, &out, depth: 0, inArray: false)
             }
         }
-        cache[path] = out
+        cache.append((path, out))
         return out
+    }
+
+    /// Reads every path of `plan` in one pass over the record (the paths that wide rules read on
+    /// every event), so each costs one scan between them instead of one scan each.
+    public mutating func prefetch(_ plan: SigmaScanPlan) {
+        guard !plan.paths.isEmpty else { return }
+        var found = Array(repeating: [SigmaValue](), count: plan.paths.count)
+        if let raw, !raw.isEmpty {
+            raw.withUnsafeBytes { b in
+                var s = JSONScanner(b)
+                _ = plan.scan(&s, node: 0, &found, depth: 0)
+            }
+        }
+        for (i, p) in plan.paths.enumerated() where !cache.contains(where: { $0.path == p }) { cache.append((p, found[i])) }
+    }
+
+    /// The value as text (nil for null).
+    public func string(_ v: SigmaValue) -> String? {
+        switch v {
+        case .text(let s): return s
+        case .null: return nil
+        case .raw(let r), .container(let r):
+            guard let raw else { return nil }
+            return String(decoding: raw[r], as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with the value's bytes (false for null).
+    @inline(__always)
+    public func withBytes(_ v: SigmaValue, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        switch v {
+        case .null: return false
+        case .text(var s): return s.withUTF8(body)
+        case .raw(let r), .container(let r):
+            guard let raw else { return false }
+            return raw.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[r])) }
+        }
     }
 
     /// Values of the first of `paths` that has any.
@@ -65,20 +162,39 @@ public struct SigmaRecord {
         return []
     }
 
-    static func collect(_ s: inout JSONScanner, _ parts: [[UInt8]], _ i: Int, _ ci: Bool, _ out: inout [SigmaValue], depth: Int) -> Bool {
-        guard depth < JSONScanner.maxDepth, let c = s.peek() else { return false }
-        if i == parts.count { return emit(&s, &out, depth: depth) }
+    /// Collects the values at `parts[i...]` under the scanner. Outside arrays the search stops at
+    /// the first key that matches (keys are unique in an object), so a field near the start of a
+    /// record costs only the bytes before it; returns true when it stopped early (the scanner is
+    /// then mid-value and must not be used further). Inside an array every element is read to its
+    /// end, because the next element may match too.
+    static func find(_ s: inout JSONScanner, _ parts: [[UInt8]], _ i: Int, _ ci: Bool, _ out: inout [SigmaValue],
+                     depth: Int, inArray: Bool) -> Bool {
+        guard depth < JSONScanner.maxDepth, let c = s.peek() else { return true }
+        if i == parts.count { return !emit(&s, &out, depth: depth) }
         switch c {
         case 123:
+            guard s.consume(123) else { return true }
+            if s.consume(125) { return false }
             let want = parts[i]
-            return s.object { s, key in
-                if keyMatches(s.bytes, key, want, ci) { return collect(&s, parts, i + 1, ci, &out, depth: depth + 1) }
-                return s.skipValue(depth: depth + 1)
+            while true {
+                guard let (key, _) = s.stringRange(), s.consume(58) else { return true }
+                if keyMatches(s.bytes, key, want, ci) {
+                    if find(&s, parts, i + 1, ci, &out, depth: depth + 1, inArray: inArray) || !inArray { return true }
+                } else if !s.skipValue(depth: depth + 1) {
+                    return true
+                }
+                if s.consume(44) { continue }
+                return !s.consume(125)
             }
         case 91:
-            return s.array { s in collect(&s, parts, i, ci, &out, depth: depth + 1) }
+            var stopped = false
+            let ok = s.array { s in
+                if find(&s, parts, i, ci, &out, depth: depth + 1, inArray: true) { stopped = true; return false }
+                return true
+            }
+            return stopped || !ok
         default:
-            return s.skipValue(depth: depth)
+            return !s.skipValue(depth: depth)
         }
     }
 
@@ -87,21 +203,20 @@ public struct SigmaRecord {
         guard let c = s.peek() else { return false }
         switch c {
         case 34:
-            guard let t = s.string() else { return false }
-            out.append(.text(t))
+            guard let (r, escaped) = s.stringRange() else { return false }
+            out.append(escaped ? .text(JSONScanner.unescape(s.bytes, r)) : .raw(r))
             return true
         case 91:
             return s.array { s in emit(&s, &out, depth: depth + 1) }
         case 123:
             let start = s.pos
             guard s.skipValue(depth: depth) else { return false }
-            out.append(.container(String(decoding: UnsafeRawBufferPointer(rebasing: s.bytes[start..<s.pos]), as: UTF8.self)))
+            out.append(.container(start..<s.pos))
             return true
         default:
             let start = s.pos
             guard s.skipValue(depth: depth) else { return false }
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: s.bytes[start..<s.pos]), as: UTF8.self)
-            out.append(text == "null" ? .null : .text(text))
+            out.append(c == 110 ? .null : .raw(start..<s.pos))
             return true
         }
     }

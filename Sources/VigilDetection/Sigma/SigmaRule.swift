@@ -28,6 +28,9 @@ public struct SigmaRule: Sendable {
     /// Lower-cased CloudTrail `eventName`s of which the record must have one for the rule to hold
     /// (nil: the rule can hold for any event name). Lets the detector skip the rule on other events.
     public var eventNames: Set<String>?
+    /// Likewise for CloudTrail's `userIdentity.type` (the event's `principalType`), for rules that
+    /// name no event.
+    public var principalTypes: Set<String>?
 
     public init(id: String, title: String, author: String, license: String = "Detection Rule License 1.1", status: String, level: Severity, attack: [String],
                 path: String, sources: [SigmaSource], selections: [SigmaSelection], condition: SigmaExpr,
@@ -46,6 +49,20 @@ public struct SigmaRule: Sendable {
         self.eventNames = eventNames
     }
 
+    /// Every record path the rule may read (fields, field references, category), in rule order.
+    public var paths: [SigmaPath] {
+        var out: [SigmaPath] = sources.filter { !$0.categories.isEmpty }.map(\.categoryPath)
+        for sel in selections {
+            for g in sel.groups {
+                for t in g {
+                    out += t.paths
+                    for case .fieldref(let other) in t.matchers { out += other }
+                }
+            }
+        }
+        return out
+    }
+
     /// Does the rule see records of this format (and, where the logsource names categories, of this
     /// record's category)?
     func sees(_ format: SourceFormat, _ record: inout SigmaRecord) -> Bool {
@@ -53,7 +70,7 @@ public struct SigmaRule: Sendable {
             if s.categories.isEmpty { return true }
             var listed = false
             for v in record.values(s.categoryPath) {
-                if case .text(let t) = v, s.categories.contains(t.lowercased()) { listed = true; break }
+                if let t = record.string(v), s.categories.contains(t.lowercased()) { listed = true; break }
             }
             if listed != s.excludeCategories { return true }
         }

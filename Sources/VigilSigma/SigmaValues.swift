@@ -98,22 +98,23 @@ enum SigmaValues {
         return s.string
     }
 
-    /// `windash`: the value with every dash or slash that starts an argument written each way
-    /// Windows tools accept (`-`, `/`, en dash, em dash, horizontal bar).
+    /// `windash`: the value with each dash or slash that starts an argument written every way
+    /// Windows tools accept (`-`, `/`, en dash, em dash, horizontal bar): all combinations for up
+    /// to three such places, the same character everywhere beyond that (5³ variants at most).
     static func windash(_ v: String) -> [String] {
         let dashes: [Character] = ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"]
-        var starts: [String.Index] = []
-        var prev: Character = " "
-        for i in v.indices {
-            if (v[i] == "-" || v[i] == "/") && prev.isWhitespace { starts.append(i) }
-            prev = v[i]
-        }
+        let chars = Array(v)
+        var starts: [Int] = []
+        for i in chars.indices where (chars[i] == "-" || chars[i] == "/") && (i == 0 || chars[i - 1].isWhitespace) { starts.append(i) }
         guard !starts.isEmpty else { return [v] }
-        return dashes.map { d in
-            var s = v
-            for i in starts.reversed() { s.replaceSubrange(i...i, with: String(d)) }
-            return s
+        if starts.count > 3 {
+            return dashes.map { d in var c = chars; for i in starts { c[i] = d }; return String(c) }
         }
+        var out: [[Character]] = [chars]
+        for i in starts {
+            out = out.flatMap { c in dashes.map { d in var x = c; x[i] = d; return x } }
+        }
+        return out.map { String($0) }
     }
 
     /// `base64offset`: the three base64 forms of the value as it reads at byte offsets 0, 1 and 2 of

@@ -85,10 +85,6 @@ public struct SigmaLoader: Sendable {
         guard let det = doc["detection"]?.mapping else { throw ConfigError.invalid("the rule has no detection") }
         if det["timeframe"] != nil { throw ConfigError.invalid("timeframe (a correlation over time) is not supported") }
 
-        if let allowed = filter.statuses, !allowed.contains(status) {
-            return .filtered(path: path, rule: id, why: "status \(status)")
-        }
-        if level < filter.minLevel { return .filtered(path: path, rule: id, why: "level \(levelName)") }
 
         let product = ls["product"]?.scalar?.string, service = ls["service"]?.scalar?.string, category = ls["category"]?.scalar?.string
         let lsName = [product, service, category].compactMap { $0 }.joined(separator: "/")
@@ -122,6 +118,11 @@ public struct SigmaLoader: Sendable {
             rule.eventNames = Self.required("eventName", condition, selections)
             if rule.eventNames == nil { rule.principalTypes = Self.required("userIdentity.type", condition, selections) }
         }
+        // Filters apply to rules that compile, so a broken rule is reported whatever its status.
+        if let allowed = filter.statuses, !allowed.contains(status) {
+            return .filtered(path: path, rule: id, why: "status \(status)")
+        }
+        if level < filter.minLevel { return .filtered(path: path, rule: id, why: "level \(levelName)") }
         return .loaded(rule)
     }
 

@@ -23,10 +23,10 @@ exit_code() {   # exit_code EXPECTED COMMAND... : passes when the command exits 
 }
 
 # Help is documentation: golden files (regenerate with UPDATE_GOLDEN=1 after an intended change).
-for c in vigil replay tail train eval score simulate audit; do
-  args=(); [ "$c" = vigil ] || args=("$c")
+for c in vigil replay tail train eval score simulate audit rules-check; do
+  args=(); [ "$c" = vigil ] || args=(${c//-/ })
   if [ "${UPDATE_GOLDEN:-}" = 1 ]; then COLUMNS=100 "$VIGIL" "${args[@]}" --help > "$ROOT/Tests/cli/golden/help-$c.txt"; fi
-  check "help for '$c' matches its golden file" bash -c "COLUMNS=100 '$VIGIL' ${args[*]} --help | diff -u '$ROOT/Tests/cli/golden/help-$c.txt' -"
+  check "help for '${args[*]:-vigil}' matches its golden file" bash -c "COLUMNS=100 '$VIGIL' ${args[*]} --help | diff -u '$ROOT/Tests/cli/golden/help-$c.txt' -"
 done
 check "help lists the subcommands" bash -c "'$VIGIL' --help | grep -q replay && '$VIGIL' --help | grep -q simulate"
 check "replay --help documents inputs and examples" bash -c "'$VIGIL' replay --help | grep -q 'dead-letter' && '$VIGIL' replay --help | grep -q Examples"
@@ -67,6 +67,33 @@ check "simulate is deterministic for a seed" bash -c "
   for f in cloudtrail.jsonl gcp-audit.jsonl azure.jsonl s3-access.log; do cmp '$TMP/s1/logs/'\$f.zst '$TMP/s2/logs/'\$f.zst || exit 1; done &&
   cmp '$TMP/s1/labels.csv' '$TMP/s2/labels.csv'"
 check "text output explains alerts" bash -c "'$VIGIL' replay --quiet --output text '$SAMPLE' | grep -q 'CloudTrail logging stopped'"
+
+# Sigma rules (../shared/sigma: SigmaHQ's cloud rules, Detection Rule License 1.1).
+SIGMA="$ROOT/../shared/sigma/rules"
+check "rules check loads every shared Sigma rule and exits 0" bash -c "
+  '$VIGIL' rules check --sigma '$SIGMA' --sigma-status all > '$TMP/rc.json' && python3 -c '
+import json,sys; r=json.load(open(sys.argv[1]))
+assert r[\"refused\"] == [] and r[\"loaded\"] + r[\"no_source\"] == 206 and r[\"builtin_loaded\"] > 0, r
+assert all(x[\"author\"] and x[\"license\"] for x in r[\"sigma_rules\"])' '$TMP/rc.json'"
+mkdir -p "$TMP/badsigma"
+printf 'title: broken\nid: x1\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName|expand: \"%%x%%\"\n  condition: sel\n' > "$TMP/badsigma/bad.yml"
+printf 'title: [unclosed\n' > "$TMP/badsigma/malformed.yml"
+check "rules check names refused Sigma rules and exits 2" bash -c "
+  '$VIGIL' rules check --sigma '$TMP/badsigma' > '$TMP/rc2.json'; [ \$? = 2 ] && python3 -c '
+import json,sys; r=json.load(open(sys.argv[1])); why=[x[\"reason\"] for x in r[\"refused\"]]
+assert len(why) == 2 and any(\"expand\" in w for w in why) and any(\"YAML\" in w for w in why), r' '$TMP/rc2.json'"
+python3 -c "
+import json,sys
+with open(sys.argv[2],'w') as o:
+    for l in open(sys.argv[1]): o.write(json.dumps(json.loads(l)['log'])+'\n')" "$ROOT/../shared/fixtures/panther/aws_cloudtrail.rule_tests.jsonl" "$TMP/ct-fixtures.jsonl"
+check "at least 10 distinct Sigma rules fire on the CloudTrail fixtures, named with author and licence" bash -c "
+  '$VIGIL' replay --quiet --sigma '$SIGMA' --sigma-status all '$TMP/ct-fixtures.jsonl' > '$TMP/sig.jsonl' && python3 -c '
+import json,sys; a=[json.loads(l) for l in open(sys.argv[1])]
+s=[x for x in a if (x.get(\"rule\") or \"\").startswith(\"sigma:\")]
+assert len({x[\"rule\"] for x in s}) >= 10, len({x[\"rule\"] for x in s})
+assert all(\"License\" in x[\"reasons\"][0][\"text\"] and \"rule by\" in x[\"reasons\"][0][\"text\"] for x in s)' '$TMP/sig.jsonl'"
+check "Sigma alerts are byte-identical run to run" bash -c "
+  '$VIGIL' replay --quiet --sigma '$SIGMA' --sigma-status all '$TMP/ct-fixtures.jsonl' | cmp - '$TMP/sig.jsonl'"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -66,6 +66,10 @@ parse=$(best "$VIGIL" replay --quiet --parse-only "$CT")
 one=$(best "$VIGIL" replay --quiet --threads 1 "$CT"); cp "$TMP/out" "$TMP/alerts1.jsonl"
 two=$(best "$VIGIL" replay --quiet --threads 2 --stats "$TMP/stats.json" "$CT"); cp "$TMP/out" "$TMP/alerts2.jsonl"
 same=$(cmp -s "$TMP/alerts1.jsonl" "$TMP/alerts2.jsonl" && echo identical || echo DIFFERENT)
+# Sigma: all of ../shared/sigma loaded (default statuses stable,test), and the same without its low rules.
+SIGMA_RULES="$ROOT/../shared/sigma/rules"
+sig_all=$(best "$VIGIL" replay --quiet --sigma "$SIGMA_RULES" "$CT"); sig_alerts=$(wc -l < "$TMP/out")
+sig_med=$(best "$VIGIL" replay --quiet --sigma "$SIGMA_RULES" --sigma-min-level medium "$CT")
 rss=$(peak_kb "$VIGIL" replay --quiet "$CT")
 
 printf '\ninput: %s (%d events, %.0f MB decoded)\n' "$(basename "$CT")" "$events" "$(echo "$bytes/1048576" | bc -l)"
@@ -77,6 +81,10 @@ row "reference: python $PARSER parse loop" "$ref_py"
 row "vigil replay --parse-only" "$parse"
 row "vigil replay --threads 1" "$one"
 row "vigil replay --threads 2 (default)" "$two"
+row "  + --sigma ../shared/sigma (all)" "$sig_all"
+row "  + --sigma, --sigma-min-level medium" "$sig_med"
+printf 'sigma: end to end %.2fx of the default replay with all rules (%d alerts), %.2fx from medium up\n' \
+  "$(echo "$two / $sig_all" | bc -l)" "$sig_alerts" "$(echo "$two / $sig_med" | bc -l)"
 printf 'alerts: %d (threads 1 and 2: %s)   peak RSS of the default replay: %.0f MiB\n' \
   "$(wc -l < "$TMP/alerts2.jsonl")" "$same" "$(echo "$rss/1024" | bc -l)"
 

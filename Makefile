@@ -7,7 +7,7 @@ SAMPLE      := SampleLogs/logs
 FUZZ_SECONDS ?= 300
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli demo bench bench-core fuzz sample deps clean help rebuild
+.PHONY: all build test unit cli sigma-oracle demo bench bench-core fuzz sample deps clean help rebuild
 
 all: build
 
@@ -44,7 +44,11 @@ cli: build
 	python3 Tests/cli/tail_test.py $(BIN)
 	python3 Tests/cli/responders_test.py $(BIN)
 
-test: unit cli
+test: unit cli sigma-oracle
+
+# Sigma matches on the CloudTrail fixtures = pySigma's SQLite backend (skipped where pySigma is missing).
+sigma-oracle: build
+	bash Tests/sigma/oracle.sh $(BIN)
 
 demo: build
 	@echo "== Replaying $(SAMPLE): explained alerts =="

@@ -65,7 +65,7 @@ public struct SigmaRule: Sendable {
 
     /// Does the rule see records of this format (and, where the logsource names categories, of this
     /// record's category)?
-    func sees(_ format: SourceFormat, _ record: inout SigmaRecord) -> Bool {
+    public func sees(_ format: SourceFormat, _ record: inout SigmaRecord) -> Bool {
         for s in sources where s.format == format {
             if s.categories.isEmpty { return true }
             var listed = false

@@ -1,13 +1,17 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilDetection
+import VigilPipeline
+import VigilResponders
 import VigilSigma
+import VigilSources
 
 /// `vigil rules`: inspect the rules Vigil would run.
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect detection rules (built-in and Sigma).",
-        subcommands: [RulesCheck.self]
+        subcommands: [RulesCheck.self, RulesTest.self]
     )
 }
 
@@ -50,5 +54,57 @@ struct RulesCheck: ParsableCommand {
                            ("builtin_loaded", String(builtin.rules.count)), ("sigma_rules", "[" + listed.joined(separator: ",") + "]")])
         print(text)
         if !catalog.refused.isEmpty { throw ExitCode(2) }
+    }
+}
+
+/// `vigil rules test`: which Sigma rules match each event of some logs, with nothing in between.
+struct RulesTest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Print, for each event of the inputs, the Sigma rules whose detection matches it.",
+        discussion: """
+        Reads the inputs as replay does (formats, the Contract's duplicate removal, dead letters), evaluates every loaded Sigma rule on every event and prints one JSON line per event that a rule matches: {"input", "line", "event", "rules": ["sigma:<id>", ...]}. Nothing is folded or deduplicated per principal, so this is the tool to check a rule on sample records, or to compare Vigil's Sigma semantics with another engine's. --all prints events that match nothing too.
+
+        Examples:
+          vigil rules test --sigma my-rules/ trail.jsonl
+          vigil rules test --sigma ../shared/sigma/rules --sigma-status all --all fixtures.jsonl
+        """
+    )
+
+    @OptionGroup(title: "Sigma rules") var sigmaRules: SigmaOptions
+
+    @Option(help: ArgumentHelp("Input format, as for replay: auto or one format name.", valueName: "format"))
+    var format: String = "auto"
+
+    @Flag(help: "Print every event, also those no rule matches (rules: []).")
+    var all = false
+
+    @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
+    var paths: [String]
+
+    func validate() throws {
+        guard format == "auto" || SourceFormat(rawValue: format) != nil else { throw ValidationError("--format \(format) is not supported") }
+        if sigmaRules.sigma.isEmpty { throw ValidationError("give the rules to test with --sigma PATH") }
+    }
+
+    func run() throws {
+        guard let catalog = try sigmaRules.catalog() else { return }
+        _ = SigmaOptions.rules(catalog, quiet: false)
+        let engine = try Engine(config: EngineConfig(), rules: RuleSet(rules: catalog.vigilRules))
+        engine.format = SourceFormat(rawValue: format)
+        let out = try LineWriter(path: "-")
+        let rules = catalog.rules
+        var failure: Error?
+        engine.onEvent = { e in
+            var record = SigmaRecord(raw: e.raw)
+            let matched = rules.filter { $0.sees(e.source, &record) && $0.holds(&record) }.map { "sigma:" + $0.id }
+            guard all || !matched.isEmpty else { return }
+            let line = "{\"input\":\(JSONText.quoted(e.position.input)),\"line\":\(e.position.line),\"event\":\(JSONText.quoted(e.id)),\"rules\":["
+                + matched.map(JSONText.quoted).joined(separator: ",") + "]}"
+            do { try out.write(line) } catch { failure = error }
+        }
+        try engine.run(try InputPlanner.expand(paths), emit: { _ in }, deadLetter: { _ in })
+        if let f = failure { throw f }
+        try out.flush()
     }
 }

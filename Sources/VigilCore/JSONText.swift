@@ -5,6 +5,13 @@ public enum JSONText {
     /// quotes, backslashes and the line separators U+2028/U+2029 that break some JS consumers.
     public static func appendString(_ s: String, to out: inout String) {
         out.append("\"")
+        // Most text needs no escape: append it whole. (0xE2 leads U+2028/U+2029; such text, and
+        // any with quotes, backslashes or control bytes, takes the scalar loop below.)
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+            out.append(s)
+            out.append("\"")
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out.append("\\\"")

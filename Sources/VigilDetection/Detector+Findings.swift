@@ -134,6 +134,7 @@ extension Detector {
     }
 
     func fill(_ template: String, _ e: AccessEvent, count: Int, span: Int64) -> String {
+        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
         var s = template
         let pairs: [(String, String)] = [
             ("{count}", String(count)), ("{window}", EventTime.describe(max(span, EventTime.second))),

@@ -58,6 +58,7 @@ public struct Detector {
                 for a in r.actions { byAction[a, default: []].append(i) }
             }
         }
+        for f in sigmaIndex.keys { sigmaIndex[f]!.finish() }
     }
 
     /// Processes one scored event. `attribution` (each feature's share of the isolation) and
@@ -175,8 +176,19 @@ struct SigmaIndex {
         guard e.source == .cloudtrail else { return wide }
         let named = byEventName.isEmpty ? nil : byEventName[CaseFoldedName(e.operation)]
         let typed = byPrincipalType.isEmpty ? nil : byPrincipalType[CaseFoldedName(Substring(e.principalType))]
-        if named == nil && typed == nil { return wide }
-        return ((named ?? []) + (typed ?? []) + wide).sorted()
+        switch (named, typed) {
+        case (nil, nil): return wide
+        case (let n?, nil): return n
+        case (nil, let t?): return t
+        case (let n?, let t?): return Array(Set(n + t)).sorted()
+        }
+    }
+
+    /// Adds the wide rules into every indexed list once, so an event's candidates are one lookup.
+    mutating func finish() {
+        guard !wide.isEmpty else { return }
+        for k in byEventName.keys { byEventName[k] = Array(Set(byEventName[k]! + wide)).sorted() }
+        for k in byPrincipalType.keys { byPrincipalType[k] = Array(Set(byPrincipalType[k]! + wide)).sorted() }
     }
 }
 

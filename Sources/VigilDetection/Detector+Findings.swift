@@ -6,32 +6,18 @@ extension Detector {
     mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double,
                           weight: Int = 1) -> RuleHit {
         let key = BurstKey(rule: i, principal: e.principal)
-        // Taken out of the dictionary while it changes, so its deque is not copied on write.
-        var st = bursts.removeValue(forKey: key) ?? BurstState()
-        while let h = st.hits.first, h.time < e.time - r.window {
-            st.hits.removeFirst()
-            st.total -= h.weight
-        }
-        if st.hits.isEmpty {
-            st.priorUse = fv.context.actionLastSeen
-            st.firstWasNew = fv.context.actionLastSeen == nil
-        }
-        st.hits.append(Hit(time: e.time, id: e.id, weight: weight))
-        st.total += weight
-        // Keep enough hits to reach the threshold and to fill the evidence list, no more.
-        while st.hits.count > Limits.alertEvidence, let first = st.hits.first, st.total - first.weight >= r.threshold {
-            st.hits.removeFirst()
-            st.total -= first.weight
-        }
-        st.last = max(st.last, e.time)
-        defer { bursts[key] = st }
-        if e.time <= st.quietUntil {
+        // The burst state is changed in place (one hash lookup, no copy of its deque).
+        switch Self.advance(&bursts[key, default: BurstState()], r, e, fv, weight: weight) {
+        case .joined:
             counters.joined += 1
             return .joined
+        case .counted:
+            return .counted
+        case .fire:
+            break
         }
-        guard st.total >= r.threshold else { return .counted }
-        st.quietUntil = e.time + r.dedupe
         counters.ruleFindings += 1
+        let st = bursts[key]!
 
         let count = st.total
         let span = max(0, e.time - (st.hits.first?.time ?? e.time))
@@ -91,6 +77,34 @@ extension Detector {
             out.ruleMatched = true
             if r.severity >= .high { out.severe = true }
         }
+    }
+
+    enum BurstStep { case joined, counted, fire }
+
+    /// Adds a match to a rule's burst window for one principal: drops hits older than the window,
+    /// keeps enough for the threshold and the evidence list, and says whether the match joins an
+    /// open finding, only counts, or fires (then the finding's quiet period starts).
+    static func advance(_ st: inout BurstState, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, weight: Int) -> BurstStep {
+        while let h = st.hits.first, h.time < e.time - r.window {
+            st.hits.removeFirst()
+            st.total -= h.weight
+        }
+        if st.hits.isEmpty {
+            st.priorUse = fv.context.actionLastSeen
+            st.firstWasNew = fv.context.actionLastSeen == nil
+        }
+        st.hits.append(Hit(time: e.time, id: e.id, weight: weight))
+        st.total += weight
+        // Keep enough hits to reach the threshold and to fill the evidence list, no more.
+        while st.hits.count > Limits.alertEvidence, let first = st.hits.first, st.total - first.weight >= r.threshold {
+            st.hits.removeFirst()
+            st.total -= first.weight
+        }
+        st.last = max(st.last, e.time)
+        if e.time <= st.quietUntil { return .joined }
+        guard st.total >= r.threshold else { return .counted }
+        st.quietUntil = e.time + r.dedupe
+        return .fire
     }
 
     /// Builds an anomaly finding: reasons from the features that isolated the event.

@@ -8,6 +8,7 @@ Each test states the property it checks. Timing only decides when the test looks
 compares alert files byte for byte, so a slow machine makes a test slower, not flaky, up to the
 generous catch-up limits below.
 """
+import json
 import os
 import random
 import shutil
@@ -351,6 +352,29 @@ def stdin_and_missing(data, expected):
     assert r.returncode == 3 and "not found" in r.stderr, (r.returncode, r.stderr)
 
 
+@test("tail --sigma of the CloudTrail fixtures appended in random chunks = replay --sigma (Sigma alerts included)")
+def sigma_tail(_data, _expected):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    rules = os.path.join(root, "..", "shared", "sigma", "rules")
+    fixtures = os.path.join(root, "..", "shared", "fixtures", "panther", "aws_cloudtrail.rule_tests.jsonl")
+    d = workdir("sigma")
+    src = os.path.join(d, "fixtures.jsonl")
+    with open(fixtures) as f, open(src, "w") as o:
+        for line in f:
+            o.write(json.dumps(json.loads(line)["log"]) + "\n")
+    sigma = ["--sigma", rules, "--sigma-status", "all"]
+    want = run(["replay", "--quiet"] + sigma + [src])
+    assert want.returncode == 0, want.stderr
+    assert '"rule":"sigma:' in want.stdout, "no Sigma alert to compare"
+    live, alerts = os.path.join(d, "live.log"), os.path.join(d, "alerts.jsonl")
+    open(live, "wb").close()
+    p = start_tail(["--from-start", "--alerts", alerts] + sigma + [live])
+    append_in_chunks(live, open(src, "rb").read(), 2.0, RNG, max_chunk=4096)
+    rc = settle(alerts, p, want.stdout)
+    assert rc == 0, f"tail exited {rc}: {p.stderr.read()}"
+    same(read(alerts), want.stdout, "tailed alerts with Sigma rules")
+
+
 def main():
     data = sample()
     live = os.path.join(TMP, "whole.jsonl")
@@ -361,7 +385,7 @@ def main():
     print(f"     {expected.count(chr(10))} alerts expected per run")
     run_all("tail tests", [determinism_inotify, determinism_poll, crash, rot_rename, rot_copytruncate, rot_recreate,
                            rot_rename_poll, rot_copytruncate_poll, rot_recreate_poll, dir_inotify, dir_poll, dir_restart,
-                           lock, replay_resume, train_then_tail, stdin_and_missing], data, expected, "TAIL_TESTS")
+                           lock, replay_resume, train_then_tail, stdin_and_missing, sigma_tail], data, expected, "TAIL_TESTS")
 
 
 if __name__ == "__main__":

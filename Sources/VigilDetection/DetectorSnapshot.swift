@@ -40,6 +40,9 @@ extension Detector {
         self.init(config: config, rules: rules)
         let index = Dictionary(uniqueKeysWithValues: rules.rules.enumerated().map { ($0.element.id, $0.offset) })
         for e in s.bursts {
+            // A Sigma rule removed since the snapshot takes its open burst state with it (users add
+            // and drop community rules between restarts); a built-in rule must still be there.
+            if index[e.rule] == nil && e.rule.hasPrefix("sigma:") { continue }
             guard let i = index[e.rule] else { throw ConfigError.invalid("detector snapshot names rule \(e.rule), which is not loaded") }
             bursts[BurstKey(rule: i, principal: e.principal)] = e.state
         }

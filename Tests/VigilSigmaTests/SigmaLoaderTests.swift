@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
-import VigilDetection
+@testable import VigilDetection
 import VigilParsing
 import VigilTestSupport
 @testable import VigilSigma
@@ -216,5 +216,28 @@ import VigilTestSupport
         #expect(sigma.finding.reasons[0].text.contains("eventName=StopLogging"))
         #expect(sigma.finding.reasons[0].text.contains("Detection Rule License"))
         #expect(sigma.finding.attack == ["T1685.002"])
+    }
+
+    /// A checkpoint taken while a Sigma rule had an open finding still restores after that rule is
+    /// removed (its burst state is dropped); other open state stays.
+    @Test func snapshot_restoresWithoutARemovedSigmaRule() throws {
+        let builtin = try RuleSet.load(json: TestSupport.read(TestSupport.packageRoot + "/Models/rules.json"))
+        let c = SigmaCatalog.load(paths: [TestSupport.shared + "/sigma/rules/cloud/aws/cloudtrail/aws_cloudtrail_disable_logging.yml"],
+                                  loader: SigmaLoader(logsources: Self.logsources))
+        var detector = Detector(config: DetectorConfig(), rules: RuleSet(rules: builtin.rules + c.vigilRules))
+        let log = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl").first {
+            let l = $0["log"] as? [String: Any]
+            return (l?["eventName"] as? String) == "StopLogging" && l?["errorCode"] == nil
+        }!["log"]!
+        let raw = Array(try JSONSerialization.data(withJSONObject: log))
+        guard case .event(let e) = raw.withUnsafeBytes({ CloudTrailParser(keepAllRaw: true).parse($0, position: SourcePosition(input: "t", offset: 0, line: 1)) }) else {
+            Issue.record("fixture did not parse"); return
+        }
+        _ = detector.process(e, features: FeatureVector(), score: 0, attribution: [], windowIDs: { [] })
+        let snap = detector.snapshot()
+        #expect(snap.bursts.contains { $0.rule.hasPrefix("sigma:") })
+        let restored = try Detector(config: DetectorConfig(), rules: builtin, snapshot: snap)
+        #expect(restored.snapshot().bursts.count == snap.bursts.count - 1)
+        #expect(restored.counters == snap.counters)
     }
 }

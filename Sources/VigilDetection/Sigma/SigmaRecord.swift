@@ -17,63 +17,6 @@ public struct SigmaPath: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(text); h.combine(caseInsensitive) }
 }
 
-/// Several paths as a trie over their keys, read in one pass by ``SigmaRecord/prefetch(_:)``.
-public struct SigmaScanPlan: Sendable {
-    struct Node: Sendable {
-        var key: [UInt8]
-        var caseInsensitive: Bool
-        var children: [Int] = []
-        /// Index in `paths` when a path ends here.
-        var terminal: Int?
-    }
-    var nodes: [Node] = [Node(key: [], caseInsensitive: false)]
-    public private(set) var paths: [SigmaPath] = []
-
-    public init(_ paths: some Sequence<SigmaPath>) {
-        for p in paths where !self.paths.contains(p) { add(p) }
-    }
-
-    mutating func add(_ p: SigmaPath) {
-        var n = 0
-        for part in p.parts {
-            if let c = nodes[n].children.first(where: { nodes[$0].key == part && nodes[$0].caseInsensitive == p.caseInsensitive }) {
-                n = c
-            } else {
-                nodes.append(Node(key: part, caseInsensitive: p.caseInsensitive))
-                nodes[n].children.append(nodes.count - 1)
-                n = nodes.count - 1
-            }
-        }
-        nodes[n].terminal = paths.count
-        paths.append(p)
-    }
-
-    /// Reads the value under the scanner as trie node `node`: records it where a path ends, and
-    /// descends into the keys that lead to other paths (arrays fan out, as in ``SigmaRecord``).
-    func scan(_ s: inout JSONScanner, node: Int, _ found: inout [[SigmaValue]], depth: Int) -> Bool {
-        guard depth < JSONScanner.maxDepth, let c = s.peek() else { return false }
-        let n = nodes[node]
-        if let t = n.terminal {
-            if n.children.isEmpty { return SigmaRecord.emit(&s, &found[t], depth: depth) }
-            var copy = s
-            guard SigmaRecord.emit(&copy, &found[t], depth: depth) else { return false }
-        }
-        switch c {
-        case 123:
-            return s.object { s, key in
-                for ch in n.children where SigmaRecord.keyMatches(s.bytes, key, nodes[ch].key, nodes[ch].caseInsensitive) {
-                    return scan(&s, node: ch, &found, depth: depth + 1)
-                }
-                return s.skipValue(depth: depth + 1)
-            }
-        case 91 where node != 0:
-            return s.array { s in scan(&s, node: node, &found, depth: depth + 1) }
-        default:
-            return s.skipValue(depth: depth)
-        }
-    }
-}
-
 /// A value found at a path, as Sigma compares it: a string's contents or a number's or boolean's
 /// JSON text, an object's raw JSON text, or null. Most values stay byte ranges of the record, so
 /// reading them allocates nothing; only strings with escapes are decoded.
@@ -114,20 +57,6 @@ public struct SigmaRecord {
         }
         cache.append((path, out))
         return out
-    }
-
-    /// Reads every path of `plan` in one pass over the record (the paths that wide rules read on
-    /// every event), so each costs one scan between them instead of one scan each.
-    public mutating func prefetch(_ plan: SigmaScanPlan) {
-        guard !plan.paths.isEmpty else { return }
-        var found = Array(repeating: [SigmaValue](), count: plan.paths.count)
-        if let raw, !raw.isEmpty {
-            raw.withUnsafeBytes { b in
-                var s = JSONScanner(b)
-                _ = plan.scan(&s, node: 0, &found, depth: 0)
-            }
-        }
-        for (i, p) in plan.paths.enumerated() where !cache.contains(where: { $0.path == p }) { cache.append((p, found[i])) }
     }
 
     /// The value as text (nil for null).

@@ -7,7 +7,7 @@ SAMPLE      := SampleLogs/logs
 FUZZ_SECONDS ?= 300
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli sigma-oracle demo bench bench-core fuzz sample deps clean help rebuild
+.PHONY: all build test unit cli sigma-oracle install demo bench bench-core fuzz sample deps clean help rebuild
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
 	@echo "make fuzz    libFuzzer harnesses, FUZZ_SECONDS each (default 300)"
 	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
+	@echo "make install PREFIX=/usr/local   binary, Models/ under PREFIX/share/vigil, shell completions"
 
 # System libraries: libzstd and zlib headers (Debian: libzstd-dev, zlib1g-dev).
 deps:
@@ -45,6 +46,21 @@ cli: build
 	python3 Tests/cli/responders_test.py $(BIN)
 
 test: unit cli sigma-oracle
+
+# The binary, the models and rules it finds beside it (PREFIX/share/vigil/Models), the commit it
+# was built from (for vigil --version) and bash/zsh/fish completions. DESTDIR for packaging.
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vigil \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vigil
+	rm -rf $(DESTDIR)$(PREFIX)/share/vigil/Models && cp -R Models $(DESTDIR)$(PREFIX)/share/vigil/Models
+	git rev-parse --short=12 HEAD > $(DESTDIR)$(PREFIX)/share/vigil/COMMIT 2>/dev/null || echo unknown > $(DESTDIR)$(PREFIX)/share/vigil/COMMIT
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vigil
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_vigil
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/vigil.fish
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/vigil ($$($(DESTDIR)$(PREFIX)/bin/vigil --version))"
 
 # Sigma matches on the CloudTrail fixtures = pySigma's SQLite backend (skipped where pySigma is missing).
 sigma-oracle: build

@@ -69,13 +69,16 @@ struct SigmaOptions: ParsableArguments {
     }
 }
 
-/// Finds a file under `Models/`: explicit path, an environment variable, beside the binary's
-/// checkout (a `.build/...` binary), or in the current directory.
+/// Finds a file under `Models/`: explicit path, an environment variable, an installation
+/// (`PREFIX/share/vigil/Models/…` beside `PREFIX/bin/vigil`, as `make install` lays it out), beside
+/// the binary's checkout (a `.build/...` binary), or in the current directory.
 enum ModelFile {
     static func locate(_ explicit: String?, relative: String, env: String) throws -> String {
         if let e = explicit { return e }
         if let v = ProcessInfo.processInfo.environment[env], !v.isEmpty { return v }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let installed = dir.deletingLastPathComponent().appendingPathComponent("share/vigil").appendingPathComponent(relative).path
+        if FileManager.default.fileExists(atPath: installed) { return installed }
         for _ in 0..<6 {
             let candidate = dir.appendingPathComponent(relative).path
             if FileManager.default.fileExists(atPath: candidate) { return candidate }

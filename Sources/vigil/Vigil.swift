@@ -18,6 +18,8 @@ struct Vigil: ParsableCommand {
           vigil eval --labels SampleLogs/demo/labels.csv SampleLogs/demo/logs
 
         Exit codes: 0 success (alerts or not), 2 usage or configuration error, 3 unreadable input, 4 state error.
+
+        'vigil --version' prints the version and the commit it was built from; 'vigil --generate-completion-script bash|zsh|fish' prints shell completions ('make install' installs them).
         """,
         subcommands: [Replay.self, Tail.self, Train.self, Eval.self, Score.self, Simulate.self, Audit.self, Rules.self]
     )
@@ -25,6 +27,10 @@ struct Vigil: ParsableCommand {
     /// Runs the command, mapping errors to the Contract's exit codes (ArgumentParser's own usage
     /// errors would otherwise exit 64).
     static func main() {
+        if CommandLine.arguments.dropFirst() == ["--version"] {
+            print(VersionInfo.line)
+            return
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -68,6 +68,22 @@ check "simulate is deterministic for a seed" bash -c "
   cmp '$TMP/s1/labels.csv' '$TMP/s2/labels.csv'"
 check "text output explains alerts" bash -c "'$VIGIL' replay --quiet --output text '$SAMPLE' | grep -q 'CloudTrail logging stopped'"
 
+# Installation: --version, make install PREFIX, the unit file.
+check "--version names the version and the commit" bash -c "'$VIGIL' --version | grep -Eq '^vigil [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{7,}|unknown\)'"
+check "make install PREFIX: the installed binary finds its models from anywhere and gives the same alerts" bash -c "
+  make -s -C '$ROOT' install PREFIX='$TMP/prefix' > /dev/null &&
+  [ -s '$TMP/prefix/share/bash-completion/completions/vigil' ] && [ -s '$TMP/prefix/share/zsh/site-functions/_vigil' ] &&
+  [ -s '$TMP/prefix/share/fish/vendor_completions.d/vigil.fish' ] && grep -q replay '$TMP/prefix/share/bash-completion/completions/vigil' &&
+  cd / && env -u VIGIL_RULES '$TMP/prefix/bin/vigil' replay --quiet '$SAMPLE' | cmp - '$TMP/a1.jsonl' &&
+  '$TMP/prefix/bin/vigil' --version | grep -q \"\$(cat '$TMP/prefix/share/vigil/COMMIT')\""
+if command -v systemd-analyze >/dev/null 2>&1; then
+  check "deploy/vigil-tail.service passes systemd-analyze verify" bash -c "
+    sed 's|/usr/local/bin/vigil|$TMP/prefix/bin/vigil|' '$ROOT/deploy/vigil-tail.service' > '$TMP/vigil-tail.service' &&
+    systemd-analyze verify '$TMP/vigil-tail.service' 2>&1 | tee '$TMP/verify.txt' && ! grep -qi 'warn\|error\|unknown' '$TMP/verify.txt'"
+else
+  echo "skip systemd-analyze verify of deploy/vigil-tail.service: systemd is not installed here"
+fi
+
 # Sigma rules (../shared/sigma: SigmaHQ's cloud rules, Detection Rule License 1.1).
 SIGMA="$ROOT/../shared/sigma/rules"
 check "rules check loads every shared Sigma rule and exits 0" bash -c "

@@ -146,7 +146,4 @@ public struct RuleSet: Sendable {
     public var rawFormats: Set<SourceFormat> {
         Set(rules.compactMap(\.sigma).flatMap { $0.sources.map(\.format) })
     }
-
-    /// The rules loaded from Sigma.
-    public var sigmaCount: Int { rules.reduce(0) { $0 + ($1.sigma == nil ? 0 : 1) } }
 }

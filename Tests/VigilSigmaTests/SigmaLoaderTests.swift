@@ -191,22 +191,28 @@ import VigilTestSupport
         #expect(Set(c.rules.map(\.id)).count == c.rules.count)
     }
 
-    /// A built-in rule and a Sigma rule on the same event: two alerts, one incident.
-    @Test func builtinAndSigma_onOneEvent_shareAnIncident() throws {
+    /// The built-in rules plus SigmaHQ's "AWS CloudTrail Important Change" rule, and the fixture's
+    /// successful StopLogging event (parsed with its raw record), which both fire on.
+    static func stopLoggingSetup() throws -> (builtin: RuleSet, withSigma: RuleSet, event: AccessEvent) {
         let builtin = try RuleSet.load(json: TestSupport.read(TestSupport.packageRoot + "/Models/rules.json"))
         let c = SigmaCatalog.load(paths: [TestSupport.shared + "/sigma/rules/cloud/aws/cloudtrail/aws_cloudtrail_disable_logging.yml"],
-                                  loader: SigmaLoader(logsources: Self.logsources))
+                                  loader: SigmaLoader(logsources: logsources))
         #expect(c.rules.count == 1)
-        var detector = Detector(config: DetectorConfig(), rules: RuleSet(rules: builtin.rules + c.vigilRules))
         let log = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl").first {
             let l = $0["log"] as? [String: Any]
             return (l?["eventName"] as? String) == "StopLogging" && l?["errorCode"] == nil
         }!["log"]!
         let raw = Array(try JSONSerialization.data(withJSONObject: log))
-        let parser = CloudTrailParser(keepAllRaw: true)
-        guard case .event(let e) = raw.withUnsafeBytes({ parser.parse($0, position: SourcePosition(input: "t", offset: 0, line: 1)) }) else {
-            Issue.record("fixture did not parse"); return
+        guard case .event(let e) = raw.withUnsafeBytes({ CloudTrailParser(keepAllRaw: true).parse($0, position: SourcePosition(input: "t", offset: 0, line: 1)) }) else {
+            throw ConfigError.invalid("fixture did not parse")
         }
+        return (builtin, RuleSet(rules: builtin.rules + c.vigilRules), e)
+    }
+
+    /// A built-in rule and a Sigma rule on the same event: two alerts, one incident.
+    @Test func builtinAndSigma_onOneEvent_shareAnIncident() throws {
+        let (_, ruleSet, e) = try Self.stopLoggingSetup()
+        var detector = Detector(config: DetectorConfig(), rules: ruleSet)
         let d = detector.process(e, features: FeatureVector(), score: 0, attribution: [], windowIDs: { [] })
         let rules = d.alerts.compactMap(\.finding.rule)
         #expect(rules.contains("sigma:4db60cc0-36fb-42b7-9b58-a5b53019fb74"))
@@ -221,18 +227,8 @@ import VigilTestSupport
     /// A checkpoint taken while a Sigma rule had an open finding still restores after that rule is
     /// removed (its burst state is dropped); other open state stays.
     @Test func snapshot_restoresWithoutARemovedSigmaRule() throws {
-        let builtin = try RuleSet.load(json: TestSupport.read(TestSupport.packageRoot + "/Models/rules.json"))
-        let c = SigmaCatalog.load(paths: [TestSupport.shared + "/sigma/rules/cloud/aws/cloudtrail/aws_cloudtrail_disable_logging.yml"],
-                                  loader: SigmaLoader(logsources: Self.logsources))
-        var detector = Detector(config: DetectorConfig(), rules: RuleSet(rules: builtin.rules + c.vigilRules))
-        let log = try TestSupport.fixture("aws_cloudtrail.rule_tests.jsonl").first {
-            let l = $0["log"] as? [String: Any]
-            return (l?["eventName"] as? String) == "StopLogging" && l?["errorCode"] == nil
-        }!["log"]!
-        let raw = Array(try JSONSerialization.data(withJSONObject: log))
-        guard case .event(let e) = raw.withUnsafeBytes({ CloudTrailParser(keepAllRaw: true).parse($0, position: SourcePosition(input: "t", offset: 0, line: 1)) }) else {
-            Issue.record("fixture did not parse"); return
-        }
+        let (builtin, ruleSet, e) = try Self.stopLoggingSetup()
+        var detector = Detector(config: DetectorConfig(), rules: ruleSet)
         _ = detector.process(e, features: FeatureVector(), score: 0, attribution: [], windowIDs: { [] })
         let snap = detector.snapshot()
         #expect(snap.bursts.contains { $0.rule.hasPrefix("sigma:") })

@@ -41,7 +41,7 @@ extension SigmaRule {
             guard positive else { return }
             let sel = selections[i]
             if !sel.keywords.isEmpty {
-                for k in sel.keywords where r.raw.map({ k.matches(String(decoding: $0, as: UTF8.self)) }) ?? false {
+                for k in sel.keywords where r.raw?.withUnsafeBufferPointer({ k.matches($0) }) ?? false {
                     if seen.insert("keyword:" + k.source).inserted { out.append("keyword '\(k.source)'") }
                 }
                 return

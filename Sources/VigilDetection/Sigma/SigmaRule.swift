@@ -49,20 +49,6 @@ public struct SigmaRule: Sendable {
         self.eventNames = eventNames
     }
 
-    /// Every record path the rule may read (fields, field references, category), in rule order.
-    public var paths: [SigmaPath] {
-        var out: [SigmaPath] = sources.filter { !$0.categories.isEmpty }.map(\.categoryPath)
-        for sel in selections {
-            for g in sel.groups {
-                for t in g {
-                    out += t.paths
-                    for case .fieldref(let other) in t.matchers { out += other }
-                }
-            }
-        }
-        return out
-    }
-
     /// Does the rule see records of this format (and, where the logsource names categories, of this
     /// record's category)?
     public func sees(_ format: SourceFormat, _ record: inout SigmaRecord) -> Bool {

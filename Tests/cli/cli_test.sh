@@ -108,6 +108,9 @@ import json,sys; a=[json.loads(l) for l in open(sys.argv[1])]
 s=[x for x in a if (x.get(\"rule\") or \"\").startswith(\"sigma:\")]
 assert len({x[\"rule\"] for x in s}) >= 10, len({x[\"rule\"] for x in s})
 assert all(\"License\" in x[\"reasons\"][0][\"text\"] and \"rule by\" in x[\"reasons\"][0][\"text\"] for x in s)' '$TMP/sig.jsonl'"
+printf 'sigma:\n  - %s\n' "$SIGMA" > "$TMP/sigma-config.yaml"; chmod 600 "$TMP/sigma-config.yaml"
+check "the config file's sigma key loads rules as --sigma does" bash -c "
+  '$VIGIL' replay --quiet --config '$TMP/sigma-config.yaml' --sigma-status all '$TMP/ct-fixtures.jsonl' | cmp - '$TMP/sig.jsonl'"
 check "Sigma alerts are byte-identical run to run" bash -c "
   '$VIGIL' replay --quiet --sigma '$SIGMA' --sigma-status all '$TMP/ct-fixtures.jsonl' | cmp - '$TMP/sig.jsonl'"
 

@@ -5,7 +5,7 @@ set -euo pipefail
 VIGIL=$1
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if ! python3 -c 'import sigma.backends.sqlite' 2>/dev/null; then
-  echo "sigma oracle: SKIPPED (pySigma and its SQLite backend are not installed: python3 -m pip install pysigma pysigma-backend-sqlite)"
+  echo "sigma oracle: SKIPPED (pySigma and its SQLite backend are not installed: python3 -m pip install 'pysigma==2.0.1' 'pysigma-backend-sqlite==2.1.1')"
   exit 0
 fi
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT

@@ -138,14 +138,10 @@ extension Condition {
             var i = 0
             let last = hay.count - n.count
             while i <= last {
-                var c = hay[i]
-                if c >= 65 && c <= 90 { c |= 0x20 }
-                if c == first {
+                if ASCIICase.lower(hay[i]) == first {
                     var j = 1
                     while j < n.count {
-                        var d = hay[i + j]
-                        if d >= 65 && d <= 90 { d |= 0x20 }
-                        if d != n[j] { break }
+                        if ASCIICase.lower(hay[i + j]) != n[j] { break }
                         j += 1
                     }
                     if j == n.count { return true }

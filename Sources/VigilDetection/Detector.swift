@@ -151,9 +151,8 @@ public struct Detector {
     }
 }
 
-/// The Sigma rules of one format: by event name where the rule requires one, and the rest
-/// (`wide`), which see every record of the format and whose paths are read in one pass. Rule
-/// indices ascend in each list.
+/// The Sigma rules of one format: by event name or principal type where the rule requires one, and
+/// the rest (`wide`), which see every record of the format. Rule indices ascend in each list.
 struct SigmaIndex {
     var byEventName: [CaseFoldedName: [Int]] = [:]
     var byPrincipalType: [CaseFoldedName: [Int]] = [:]
@@ -199,14 +198,12 @@ struct CaseFoldedName: Hashable {
 
     init(_ name: Substring) { self.name = name }
 
-    @inline(__always) static func fold(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
-
     func hash(into h: inout Hasher) {
-        for c in name.utf8 { h.combine(Self.fold(c)) }
+        for c in name.utf8 { h.combine(ASCIICase.lower(c)) }
     }
 
     static func == (a: CaseFoldedName, b: CaseFoldedName) -> Bool {
-        a.name.utf8.count == b.name.utf8.count && zip(a.name.utf8, b.name.utf8).allSatisfy { fold($0) == fold($1) }
+        a.name.utf8.count == b.name.utf8.count && zip(a.name.utf8, b.name.utf8).allSatisfy { ASCIICase.lower($0) == ASCIICase.lower($1) }
     }
 }
 

@@ -40,7 +40,7 @@ public struct SigmaPattern: Sendable, Equatable {
     }
 
     @inline(__always) static func fold(_ c: UInt8, _ cased: Bool) -> Int16 {
-        Int16(!cased && c >= 65 && c <= 90 ? c | 0x20 : c)
+        Int16(cased ? c : ASCIICase.lower(c))
     }
 
     /// The literal text when the pattern has no wildcard (the event-name index uses it).

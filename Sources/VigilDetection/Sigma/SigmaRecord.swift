@@ -1,7 +1,7 @@
 import VigilCore
 
 /// A dotted record path (`userIdentity.sessionContext.sessionIssuer.type`), split once at load.
-public struct SigmaPath: Sendable, Hashable {
+public struct SigmaPath: Sendable, Equatable {
     public let text: String
     let parts: [[UInt8]]
     /// Keys compared ignoring ASCII case (Azure producers disagree on key case).
@@ -14,7 +14,6 @@ public struct SigmaPath: Sendable, Hashable {
     }
 
     public static func == (a: SigmaPath, b: SigmaPath) -> Bool { a.caseInsensitive == b.caseInsensitive && a.text == b.text }
-    public func hash(into h: inout Hasher) { h.combine(text); h.combine(caseInsensitive) }
 }
 
 /// A value found at a path, as Sigma compares it: a string's contents or a number's or boolean's
@@ -155,12 +154,8 @@ public struct SigmaRecord {
         guard r.count == want.count else { return false }
         var i = 0
         for k in r {
-            var a = b[k], w = want[i]
-            if ci {
-                if a >= 65 && a <= 90 { a |= 0x20 }
-                if w >= 65 && w <= 90 { w |= 0x20 }
-            }
-            if a != w { return false }
+            let a = b[k], w = want[i]
+            if ci ? ASCIICase.lower(a) != ASCIICase.lower(w) : a != w { return false }
             i += 1
         }
         return true

@@ -98,10 +98,7 @@ check "rules check names refused Sigma rules and exits 2" bash -c "
   '$VIGIL' rules check --sigma '$TMP/badsigma' > '$TMP/rc2.json'; [ \$? = 2 ] && python3 -c '
 import json,sys; r=json.load(open(sys.argv[1])); why=[x[\"reason\"] for x in r[\"refused\"]]
 assert len(why) == 2 and any(\"expand\" in w for w in why) and any(\"YAML\" in w for w in why), r' '$TMP/rc2.json'"
-python3 -c "
-import json,sys
-with open(sys.argv[2],'w') as o:
-    for l in open(sys.argv[1]): o.write(json.dumps(json.loads(l)['log'])+'\n')" "$ROOT/../shared/fixtures/panther/aws_cloudtrail.rule_tests.jsonl" "$TMP/ct-fixtures.jsonl"
+python3 "$ROOT/Tests/cli/fixture_logs.py" "$ROOT/../shared/fixtures/panther/aws_cloudtrail.rule_tests.jsonl" "$TMP/ct-fixtures.jsonl"
 check "at least 10 distinct Sigma rules fire on the CloudTrail fixtures, named with author and licence" bash -c "
   '$VIGIL' replay --quiet --sigma '$SIGMA' --sigma-status all '$TMP/ct-fixtures.jsonl' > '$TMP/sig.jsonl' && python3 -c '
 import json,sys; a=[json.loads(l) for l in open(sys.argv[1])]

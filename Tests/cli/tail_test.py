@@ -8,7 +8,6 @@ Each test states the property it checks. Timing only decides when the test looks
 compares alert files byte for byte, so a slow machine makes a test slower, not flaky, up to the
 generous catch-up limits below.
 """
-import json
 import os
 import random
 import shutil
@@ -19,6 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixture_logs  # noqa: E402
 from clitest import TMP, VIGIL, read, run, run_all, sample, test, workdir  # noqa: E402
 
 RNG = random.Random(int(os.environ.get("TAIL_TEST_SEED", "20261126")))
@@ -359,9 +359,7 @@ def sigma_tail(_data, _expected):
     fixtures = os.path.join(root, "..", "shared", "fixtures", "panther", "aws_cloudtrail.rule_tests.jsonl")
     d = workdir("sigma")
     src = os.path.join(d, "fixtures.jsonl")
-    with open(fixtures) as f, open(src, "w") as o:
-        for line in f:
-            o.write(json.dumps(json.loads(line)["log"]) + "\n")
+    fixture_logs.write(fixtures, src)
     sigma = ["--sigma", rules, "--sigma-status", "all"]
     want = run(["replay", "--quiet"] + sigma + [src])
     assert want.returncode == 0, want.stderr

@@ -9,10 +9,6 @@ if ! python3 -c 'import sigma.backends.sqlite' 2>/dev/null; then
   exit 0
 fi
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
-python3 -c "
-import json,sys
-with open(sys.argv[2],'w') as o:
-    for l in open(sys.argv[1]): o.write(json.dumps(json.loads(l)['log'])+'\n')" \
-  "$ROOT/../shared/fixtures/panther/aws_cloudtrail.rule_tests.jsonl" "$TMP/cloudtrail.jsonl"
+python3 "$ROOT/Tests/cli/fixture_logs.py" "$ROOT/../shared/fixtures/panther/aws_cloudtrail.rule_tests.jsonl" "$TMP/cloudtrail.jsonl"
 python3 "$ROOT/Tests/sigma/oracle.py" "$VIGIL" "$ROOT/../shared/sigma/rules" "$TMP/cloudtrail.jsonl"
 echo "sigma oracle: Vigil's (rule, event) matches equal pySigma's"

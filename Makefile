@@ -43,6 +43,7 @@ unit: deps
 cli: build
 	bash Tests/cli/cli_test.sh $(BIN)
 	python3 Tests/cli/tail_test.py $(BIN)
+	python3 Tests/cli/merge_test.py $(BIN)
 	python3 Tests/cli/responders_test.py $(BIN)
 
 test: unit cli sigma-oracle

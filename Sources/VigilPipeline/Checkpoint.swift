@@ -31,4 +31,7 @@ public struct EngineCheckpoint: Codable, Sendable {
     public var inputs: [InputCheckpoint]
     /// Output files (`--alerts`, `--dead-letter`) and how much of each the checkpoint covers.
     public var outputs: [OutputMark]
+    /// The newest event time the event-time merge of several inputs had handed on (absent: one
+    /// input, or a checkpoint written before the merge existed).
+    public var mergeFrontier: Int64?
 }

@@ -104,19 +104,36 @@ public final class Engine {
     public var stopRequested: (() -> Bool)?
     public private(set) var stopped = false
 
-    /// Replays `inputs` in order. Unreadable inputs throw (`SourceError`); damaged compressed data
-    /// and bad records are dead-lettered and the run goes on. With `threads` ≥ 2, reading (decode,
-    /// frame, parse) runs on its own thread ahead of detection; the results are identical.
-    /// `resume`: inputs partly processed before a restart, by name.
-    public func run(_ inputs: [Input], resume: [String: ResumePoint] = [:], emit: (Alert) throws -> Void,
-                    deadLetter: (DeadLetter) throws -> Void) throws {
+    /// Replays `inputs`: one input in its own order, several merged by event time (`InputMerger`,
+    /// window `config.lateness`), so the alerts do not depend on the order of the inputs.
+    /// Unreadable inputs throw (`SourceError`); damaged compressed data and bad records are
+    /// dead-lettered and the run goes on. With `threads` ≥ 2, reading (decode, frame, parse, merge)
+    /// runs on its own thread ahead of detection; the results are identical.
+    /// `resume`: inputs partly processed (or opened by the merge) before a restart, by name;
+    /// `mergeFrontier`: the newest event time merged before it.
+    public func run(_ inputs: [Input], resume: [String: ResumePoint] = [:], mergeFrontier: Int64? = nil,
+                    emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void) throws {
         let start = Self.monotonicSeconds()
         defer { stats.seconds += Self.monotonicSeconds() - start }
         var reader = RecordReader(parser: parser(), maxRecordBytes: config.maxRecordBytes)
         reader.resume = resume
-        if threads >= 2 && !inputs.isEmpty {
+        if inputs.count >= 2 {
+            let merger = try InputMerger(inputs: inputs, resume: resume, frontier: mergeFrontier, window: config.lateness,
+                                         parser: reader.parser, maxRecordBytes: config.maxRecordBytes)
+            defer { stats.inputsOpenAtOnce = merger.mostOpen }
+            try drive({ sink in while let item = try merger.next() { try sink(item) } }, emit: emit, deadLetter: deadLetter)
+        } else {
+            try drive({ sink in for input in inputs { try reader.read(input, sink) } }, emit: emit, deadLetter: deadLetter)
+        }
+    }
+
+    /// Runs the items `produce` hands out through detection: on this thread, or with `threads` ≥ 2
+    /// produced on a second thread ahead of it (same order, same results).
+    private func drive(_ produce: @escaping ReadAhead.Producer, emit: (Alert) throws -> Void,
+                       deadLetter: (DeadLetter) throws -> Void) throws {
+        if threads >= 2 {
             let ahead = ReadAhead()
-            ahead.start(reader, inputs)
+            ahead.start(produce)
             do {
                 outer: while let batch = try ahead.next() {
                     for item in batch {
@@ -131,11 +148,9 @@ public final class Engine {
             }
         } else {
             do {
-                for input in inputs {
-                    try reader.read(input) { item in
-                        try consume(item, emit: emit, deadLetter: deadLetter)
-                        if stopped { throw CancellationError() }
-                    }
+                try produce { item in
+                    try consume(item, emit: emit, deadLetter: deadLetter)
+                    if stopped { throw CancellationError() }
                 }
             } catch is CancellationError {}
         }
@@ -162,6 +177,8 @@ public final class Engine {
             bytesBefore = stats.bytes
         case .progress(let bytes):
             onProgress?(bytesBefore + bytes, stats.events)
+        case .opened:
+            break
         case .dead(let d, let isRecord):
             if isRecord { stats.records += 1 }
             try bad(d, deadLetter)

@@ -61,20 +61,24 @@ public struct ModelSnapshot: Codable, Sendable {
     public var newestEvent: Int64
 }
 
-/// Caps given on the command line (`--max-principals`, `--memory-limit`), which override the
-/// model's keys wherever the configuration comes from: defaults, a definition, a snapshot or a
-/// checkpoint.
-public struct PrincipalCaps: Sendable, Equatable {
+/// Settings given on the command line (`--max-principals`, `--memory-limit`, `--reorder-window`),
+/// which override the model's keys wherever the configuration comes from: defaults, a definition,
+/// a snapshot or a checkpoint.
+public struct ConfigOverrides: Sendable, Equatable {
     /// One cap over all per-principal state: live baselines (`baseline.maxPrincipals`, of which
     /// `anonymousShare` for anonymous principals), their compact forms (`baseline.maxDormant`) and
     /// the detector's open findings (`detector.maxTracked`).
     public var maxPrincipals: Int?
     /// Accounted bytes of per-principal state (`baseline.memoryLimit`).
     public var memoryLimit: Int?
+    /// How far apart in event time the merge of several inputs looks ahead, and how far behind
+    /// the newest event a record may be before it counts as `late` (`lateness`): one setting.
+    public var reorderWindow: Int64?
 
-    public init(maxPrincipals: Int? = nil, memoryLimit: Int? = nil) {
+    public init(maxPrincipals: Int? = nil, memoryLimit: Int? = nil, reorderWindow: Int64? = nil) {
         self.maxPrincipals = maxPrincipals
         self.memoryLimit = memoryLimit
+        self.reorderWindow = reorderWindow
     }
 
     public func apply(to c: inout EngineConfig) {
@@ -84,6 +88,7 @@ public struct PrincipalCaps: Sendable, Equatable {
             c.detector.maxTracked = m
         }
         if let l = memoryLimit { c.baseline.memoryLimit = l }
+        if let w = reorderWindow { c.lateness = w }
     }
 
     public func apply(to s: inout ModelSnapshot) {

@@ -16,19 +16,21 @@ final class ReadAhead: @unchecked Sendable {
 
     init(depth: Int = 8) { self.depth = depth }
 
-    /// Starts reading `inputs` in the background.
-    func start(_ reader: RecordReader, _ inputs: [Input], batchSize: Int = 512) {
+    /// What runs on the reading thread: hands every item, in order, to the sink it is given.
+    typealias Producer = (_ sink: (ReadItem) throws -> Void) throws -> Void
+
+    /// Starts `produce` in the background.
+    func start(_ produce: @escaping Producer, batchSize: Int = 512) {
+        nonisolated(unsafe) let produce = produce
         let thread = Thread { [self] in
             var batch: [ReadItem] = []
             batch.reserveCapacity(batchSize)
             do {
-                for input in inputs {
-                    try reader.read(input) { item in
-                        batch.append(item)
-                        if batch.count >= batchSize {
-                            guard self.put(batch) else { throw CancellationError() }
-                            batch.removeAll(keepingCapacity: true)
-                        }
+                try produce { item in
+                    batch.append(item)
+                    if batch.count >= batchSize {
+                        guard self.put(batch) else { throw CancellationError() }
+                        batch.removeAll(keepingCapacity: true)
                     }
                 }
                 if !batch.isEmpty { _ = self.put(batch) }

@@ -12,6 +12,8 @@ public enum ReadItem: Sendable {
     case inputDone(name: String, bytes: Int64)
     /// Raw bytes read so far from the current input (for progress display only).
     case progress(bytes: Int64)
+    /// The merge of several inputs opened this one (a resumed run opens it again: `InputMerger`).
+    case opened(name: String)
 
     /// Where the record sits, for items that are records (events and record dead letters).
     var recordPosition: SourcePosition? {

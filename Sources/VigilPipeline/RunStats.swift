@@ -12,6 +12,8 @@ public struct RunStats: Sendable {
     public var seconds = 0.0
     public var bytes: Int64 = 0
     public var inputs = 0
+    /// Most inputs the event-time merge held open at once (0: one input, read without merging).
+    public var inputsOpenAtOnce = 0
     public var principals = 0
     public var deadLetterReasons: [String: Int] = [:]
     public var held = 0
@@ -41,7 +43,7 @@ public struct RunStats: Sendable {
         var o = "{\"records\":\(records),\"events\":\(events),\"duplicates\":\(duplicates),\"late\":\(late)"
         o += ",\"dead_lettered\":\(deadLettered),\"alerts\":\(alerts),\"incidents\":\(incidents)"
         o += ",\"seconds\":" + JSONText.fixed(seconds, digits: 3)
-        o += ",\"events_per_s\":\(seconds > 0 ? Int(Double(events) / seconds) : 0),\"bytes\":\(bytes),\"inputs\":\(inputs)"
+        o += ",\"events_per_s\":\(seconds > 0 ? Int(Double(events) / seconds) : 0),\"bytes\":\(bytes),\"inputs\":\(inputs),\"inputs_open_max\":\(inputsOpenAtOnce)"
         o += ",\"principals\":\(principals),\"held\":\(held),\"held_folded\":\(heldFolded),\"held_rejected\":\(heldRejected)"
         o += ",\"dedupe_evicted\":\(dedupeEvicted),\"dormant\":\(dormant),\"accounted_bytes\":\(accountedBytes)"
         o += ",\"principals_evicted\":\(principalsEvicted),\"anonymous_evicted\":\(anonymousEvicted),\"memory_evictions\":\(memoryEvictions)"

@@ -54,6 +54,7 @@ public final class StateSession {
                 inputs[i.path] = i
                 order.append(i.path)
             }
+            mergeFrontier = restored!.mergeFrontier
         } else {
             restored = nil
         }
@@ -86,7 +87,11 @@ public final class StateSession {
 
     // MARK: replay
 
-    /// Which inputs still need reading and where each resumes; inputs read to their end before
+    /// The newest event time consumed (what the merge had reached), restored from the checkpoint.
+    public private(set) var mergeFrontier: Int64?
+
+    /// Which inputs still need reading and where each resumes (inputs the merge had opened resume
+    /// too, at their beginning when nothing of them was processed); inputs read to their end before
     /// (same identity) are left out.
     public func plan(_ all: [Input]) -> (inputs: [Input], resume: [String: ResumePoint]) {
         var todo: [Input] = []
@@ -151,6 +156,7 @@ public final class StateSession {
         switch item {
         case .event, .dead(_, true):
             guard let pos = item.recordPosition else { return }
+            if case .event(let e) = item { mergeFrontier = max(mergeFrontier ?? Int64.min, e.time) }
             let k = key ?? pos.input
             if inputs[k] == nil {
                 order.append(k)
@@ -158,6 +164,11 @@ public final class StateSession {
             }
             inputs[k]!.advance(offset: pos.offset, line: pos.line)
             sinceSave += 1
+        case .opened(let name):
+            let k = key ?? name
+            guard k != "-", inputs[k] == nil else { return }
+            order.append(k)
+            inputs[k] = InputCheckpoint(path: k, identity: StateSession.identity(ofPath: k))
         case .inputDone(let name, _):
             let k = key ?? name
             guard k != "-" else { return }
@@ -190,7 +201,8 @@ public final class StateSession {
         refreshIdentities?(&inputs)
         if saves % 20 == 0 { pruneVanished() }
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
-        let cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
+        var cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
+        cp.mergeFrontier = mergeFrontier
         try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors)
         if wait { try writer.drain() }
         sinceSave = 0

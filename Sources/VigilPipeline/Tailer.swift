@@ -12,6 +12,8 @@ import VigilSources
 ///
 /// Determinism: a file's records go through the same stream (decoder, framer, parser) whatever the
 /// chunking of its appends, so tailing a file gives the alerts a replay of the finished file gives.
+/// Several inputs are merged by event time behind a watermark (`LiveMerge`), as replay merges them,
+/// so tailing files that grow in their own order gives the alerts of replaying them once finished.
 public final class Tailer {
     let engine: Engine
     let follower: Follower
@@ -23,11 +25,16 @@ public final class Tailer {
     public var stopRequested: () -> Bool = { false }
     /// Longest wait between passes when nothing happens.
     public var idleWait = 1.0
+    /// Records held for the event-time merge of several inputs.
+    private let merge: LiveMerge
 
-    public init(engine: Engine, follower: Follower, session: StateSession?) {
+    /// `idleTimeout`: wall-clock seconds after which an input that delivers nothing stops holding
+    /// the others back (`--idle-timeout`).
+    public init(engine: Engine, follower: Follower, session: StateSession?, idleTimeout: Double = 5) {
         self.engine = engine
         self.follower = follower
         self.session = session
+        merge = LiveMerge(idleTimeout: idleTimeout)
         parser = engine.parser()
         session?.refreshIdentities = { [weak self] inputs in
             guard let self else { return }
@@ -50,34 +57,55 @@ public final class Tailer {
             engine.finishStats()
         }
         while true {
-            try follower.poll(handle)
+            // Held records go on after each chunk, so a large backlog never waits whole in memory.
+            try follower.poll { ev in
+                try handle(ev)
+                try release(all: false)
+            }
             try flush()
             if let s = session, s.due { try s.save(engine) }
             if stopRequested() || engine.stopped || !follower.isLive { break }
-            follower.wait(timeout: idleWait)
+            follower.wait(timeout: min(idleWait, merge.nextTimeout(now: Engine.monotonicSeconds()).map { $0 + 0.001 } ?? idleWait))
         }
+        // Nothing held back is lost: when the inputs end (or, without --state, when stopped) what
+        // waits goes on in merged order. Stopped with --state, it stays unprocessed: the checkpoint
+        // does not cover it, so the next run reads it again and merges it as this one would have.
+        if session == nil || !(stopRequested() || engine.stopped) { try release(all: true) }
         try flush()
         try session?.save(engine, wait: true)
+    }
+
+    private func release(all: Bool) throws {
+        try merge.release(now: Engine.monotonicSeconds(), all: all) { item, file in try consume(item, file: file) }
     }
 
     private var emit: (Alert) throws -> Void = { _ in }
     private var deadLetter: (DeadLetter) throws -> Void = { _ in }
 
     private func handle(_ ev: FollowEvent) throws {
+        let now = Engine.monotonicSeconds()
+        func hold(_ item: ReadItem, _ f: FollowedFile) { merge.add(item, from: f, now: now) }
         switch ev {
         case .opened(let f):
+            merge.open(f, now: now)
             streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes, resume: f.start)
             open[f.id] = f
             if f.path != "-" { session?.begin(path: f.path, identity: f.identity(), start: f.start, resumed: f.fromCheckpoint) }
         case .data(let f, let bytes):
-            try streams[f.id]?.push(bytes) { item in try self.consume(item, file: f) }
+            try streams[f.id]?.push(bytes) { hold($0, f) }
         case .truncated(let f):
             // copytruncate: what was read is complete; the file starts over.
-            try streams[f.id]?.finish { item in try self.consume(item, file: f) }
+            try streams[f.id]?.finish { hold($0, f) }
+            // What it held goes on before the checkpoint entry starts over (as for a rotation).
+            try merge.drain(f) { item, file in try consume(item, file: file) }
             streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes)
             session?.begin(path: f.path, identity: nil, start: .beginning, resumed: false)
         case .closed(let f):
-            try streams[f.id]?.finish { item in try self.consume(item, file: f) }
+            try streams[f.id]?.finish { hold($0, f) }
+            merge.end(f)
+            // A rotated-away file goes on whole before its successor takes over the path (and its
+            // checkpoint entry), so a restart never skips what it still held.
+            if !f.whole { try merge.drain(f) { item, file in try consume(item, file: file) } }
             streams[f.id] = nil
             open[f.id] = nil
         }

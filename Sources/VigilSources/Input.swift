@@ -19,11 +19,13 @@ public enum Input: Sendable, Hashable {
     }
 }
 
-/// Expands command-line paths into the ordered list of inputs to replay.
+/// Expands command-line paths into the list of inputs to replay.
 ///
-/// Order (Contract): a directory's files sorted by the time in their names where the format has one
+/// A directory's files are sorted by the time in their names where the format has one
 /// (CloudTrail's `_YYYYMMDDTHHMMZ_`), otherwise by path; files with a time come first in time order,
-/// ties broken by path. Hidden files (dot-names) are skipped. O(n log n) in the number of files.
+/// ties broken by path. (Replay then merges several inputs by event time, so this order only
+/// matters to readers of the list.) Hidden files (dot-names) are skipped. O(n log n) in the number
+/// of files.
 public enum InputPlanner {
     public static func expand(_ paths: [String]) throws(SourceError) -> [Input] {
         var out: [Input] = []
@@ -75,6 +77,16 @@ public enum InputPlanner {
             i += 1
         }
         return nil
+    }
+
+    /// The time in a CloudTrail object's name (`…_20240501T0310Z_…`) in ms since the epoch, UTC.
+    public static func nameTimeMillis(_ path: String) -> Int64? {
+        guard let v = nameTime(path) else { return nil }
+        let minute = Int(v % 100), hour = Int(v / 100 % 100), day = Int(v / 10_000 % 100)
+        let month = Int(v / 1_000_000 % 100), year = Int(v / 100_000_000)
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60 else { return nil }
+        let days = Int64(EventTime.daysFromCivil(year, month, day))
+        return days * EventTime.day + Int64(hour) * EventTime.hour + Int64(minute) * EventTime.minute
     }
 
     /// The visible entries of `dir` (dot-names skipped) as full paths, sorted by name; nil when the

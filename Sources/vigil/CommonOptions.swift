@@ -40,20 +40,27 @@ struct EngineOptions: ParsableArguments {
     @Option(name: .customLong("memory-limit"), help: ArgumentHelp("Cap on the bytes of per-principal state, e.g. 512MiB or 2G: beyond it the least recently seen principals are evicted. Counted from Vigil's own structures, not the process size, so the same input gives the same alerts on any machine.", valueName: "size"))
     var memoryLimit: String?
 
+    @Option(name: .customLong("reorder-window"), help: ArgumentHelp("How far inputs may be out of step in event time, e.g. 15m (default: the model's lateness, 15m: CloudTrail's delivery delay). Several inputs are merged by event time; a file is opened once the merge comes within this window of the time in its name (or of its first record), so a directory of thousands of objects keeps about one window's files open. A record further behind the newest one than this is still processed, and counted as late in --stats.", valueName: "duration"))
+    var reorderWindow: String?
+
     @Flag(help: "Print nothing on stderr but errors.")
     var quiet = false
 
-    /// The caps of `--max-principals` and `--memory-limit`.
-    var caps: PrincipalCaps {
-        PrincipalCaps(maxPrincipals: maxPrincipals, memoryLimit: memoryLimit.flatMap(PrincipalCaps.parseSize))
+    /// The caps of `--max-principals` and `--memory-limit`, and `--reorder-window`.
+    var caps: ConfigOverrides {
+        ConfigOverrides(maxPrincipals: maxPrincipals, memoryLimit: memoryLimit.flatMap(ConfigOverrides.parseSize),
+                        reorderWindow: reorderWindow.flatMap(EventTime.parseDuration))
     }
 
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1…64") }
         if let m = maxPrincipals, m < 10 { throw ValidationError("--max-principals must be at least 10") }
         if let l = memoryLimit {
-            guard let bytes = PrincipalCaps.parseSize(l) else { throw ValidationError("--memory-limit \(l): give a size such as 512MiB or 2G") }
+            guard let bytes = ConfigOverrides.parseSize(l) else { throw ValidationError("--memory-limit \(l): give a size such as 512MiB or 2G") }
             guard bytes >= 1 << 20 else { throw ValidationError("--memory-limit must be at least 1MiB") }
+        }
+        if let w = reorderWindow, EventTime.parseDuration(w) == nil {
+            throw ValidationError("--reorder-window \(w): give a duration such as 90s, 15m or 2h")
         }
         if format == "mapped" && mapping == nil { throw ValidationError("--format mapped needs --mapping PATH") }
         guard format == "auto" || SourceFormat(rawValue: format) != nil else {
@@ -126,7 +133,7 @@ struct EngineOptions: ParsableArguments {
             }
             engine.stopRequested = { Signals.stopRequested }
         }
-        try engine.run(inputs, resume: resume, emit: emit, deadLetter: { d in
+        try engine.run(inputs, resume: resume, mergeFrontier: session?.mergeFrontier, emit: emit, deadLetter: { d in
             let line = d.jsonLine()
             try dl?.write(redact?(line) ?? line)
         })

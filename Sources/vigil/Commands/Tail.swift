@@ -14,6 +14,8 @@ struct Tail: ParsableCommand {
 
         Directories are followed recursively, new subdirectories included. Each new file is read once, whole, when it is complete: closed after writing or moved in, or unchanged for 2 s (CloudTrail and similar deliveries write whole objects, .gz and .zst included). Files already there at start count as read unless --from-start.
 
+        Several inputs are merged by event time, as replay merges them: a record goes on once every active input has delivered one as late (the watermark), so files that grow in their own order give the alerts of replaying them when finished. An input silent for --idle-timeout seconds stops holding the others back; a record behind the watermark is processed at once and counted late.
+
         inotify wakes Vigil as soon as a file changes (alerts are written within milliseconds); --poll checks every 250 ms instead, for filesystems without inotify (NFS, some container mounts).
 
         With --state DIR, Vigil checkpoints its model, open incidents, reading positions and output lengths; after a restart (even kill -9) it resumes exactly where the last checkpoint was, and --alerts FILE holds every alert exactly once (stdout: at least once, de-duplicable by id). SIGINT or SIGTERM writes a checkpoint and exits 0. 'vigil train' then 'vigil tail --model' starts with warm baselines.
@@ -37,8 +39,15 @@ struct Tail: ParsableCommand {
     @Flag(help: "Check the inputs every 250 ms instead of using inotify.")
     var poll = false
 
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds after which an input that has delivered no record stops holding the others back (default 5). Several inputs are merged by event time: a record waits until every active input has reached its time, so alerts equal a replay of the finished files; this wall-clock timeout bounds that wait, and is the one setting where the clock can change the alerts. One input waits for nothing.", valueName: "seconds"))
+    var idleTimeout: Double = 5
+
     @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
     var paths: [String]
+
+    func validate() throws {
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }
+    }
 
     func run() throws {
         Signals.install()
@@ -60,7 +69,7 @@ struct Tail: ParsableCommand {
             printError("vigil: following \(paths.joined(separator: " ")) (\(how))" + (session?.restored != nil ? ", resuming from \(session!.directory.path)" : ""))
         }
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "tail", quiet: engine.quiet)
-        let tailer = Tailer(engine: e, follower: follower, session: session)
+        let tailer = Tailer(engine: e, follower: follower, session: session, idleTimeout: idleTimeout)
         tailer.stopRequested = { Signals.stopRequested }
         try tailer.run(emit: { [unowned e] a in try responders.handle(a, event: e.current) },
                        deadLetter: { d in

@@ -55,14 +55,19 @@ def write(path, lines):
         f.write(b"".join(lines))
 
 
+def split_into(d, lines, names):
+    """Deals `lines` at random into files `names` in `d` (each keeping time order); their paths."""
+    paths = [os.path.join(d, n) for n in names]
+    for path, part in zip(paths, split(lines, len(names))):
+        write(path, part)
+    return paths
+
+
 @test("three files that interleave in time give byte-identical alerts in all six argument orders, "
       "equal to one file holding their records in merged order")
 def six_orders(lines, merged_alerts):
     d = workdir("six")
-    paths = []
-    for i, part in enumerate(split(lines, 3)):
-        paths.append(os.path.join(d, f"part-{'abc'[i]}.jsonl"))
-        write(paths[-1], part)
+    paths = split_into(d, lines, ["part-a.jsonl", "part-b.jsonl", "part-c.jsonl"])
     runs = {order: replay(list(order)) for order in itertools.permutations(paths)}
     first = runs[tuple(paths)]
     assert first.count("\n") >= 10, "too few alerts to compare"
@@ -116,10 +121,7 @@ def first_record_order(lines, merged_alerts):
 @test("replay --state over merged inputs, killed and resumed, writes each alert once, as one run does")
 def resume(lines, merged_alerts):
     d = workdir("resume")
-    paths = []
-    for i, part in enumerate(split(lines, 3)):
-        paths.append(os.path.join(d, f"in{i}.jsonl"))
-        write(paths[-1], part)
+    paths = split_into(d, lines, ["in0.jsonl", "in1.jsonl", "in2.jsonl"])
     alerts, state = os.path.join(d, "alerts.jsonl"), os.path.join(d, "state")
     args = [VIGIL, "replay", "--quiet", "--threads", "1", "--state", state, "--alerts", alerts,
             "--checkpoint-every", "500"] + paths

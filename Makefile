@@ -45,6 +45,7 @@ cli: build
 	python3 Tests/cli/tail_test.py $(BIN)
 	python3 Tests/cli/merge_test.py $(BIN)
 	python3 Tests/cli/responders_test.py $(BIN)
+	python3 Tests/cli/ops_test.py $(BIN)
 
 test: unit cli sigma-oracle
 

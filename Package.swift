@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // `tail --metrics-address`: Prometheus text format (swift-prometheus over swift-metrics) served by SwiftNIO.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -30,13 +34,21 @@ let package = Package(
         .target(name: "VigilSigma", dependencies: ["VigilCore", "VigilDetection", .product(name: "Yams", package: "Yams")]),
         .target(name: "VigilState", dependencies: ["VigilCore", "CZstd"]),
         .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
+        // Operations: /metrics, /healthz and /readyz for a running `vigil tail`.
+        .target(name: "VigilMetrics", dependencies: [
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .target(name: "VigilPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections"),
             "VigilCore", "VigilSources", "VigilFraming", "VigilParsing", "VigilBaseline",
             "VigilScoring", "VigilDetection", "VigilResponders", "VigilState",
         ]),
         .executableTarget(name: "vigil", dependencies: [
             "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
-            "VigilSources", "VigilState", "VigilParsing", "VigilSigma",
+            "VigilSources", "VigilState", "VigilParsing", "VigilSigma", "VigilMetrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
@@ -61,6 +73,7 @@ let package = Package(
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilSigmaTests", dependencies: ["VigilSigma", "VigilDetection", "VigilCore", "VigilParsing",
                                                            "VigilTestSupport"]),
+        .testTarget(name: "VigilMetricsTests", dependencies: ["VigilMetrics"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore",
                                                               "VigilDetection", "VigilSources", "VigilParsing", "VigilTestSupport"]),
     ]

@@ -109,6 +109,13 @@ public struct Detector {
         return out
     }
 
+    /// Incidents still open at event time `now`: their last alert within the incident gap, so a new
+    /// finding of the principal would join them. O(incidents tracked), bounded by `maxTracked`;
+    /// for metrics, called once per pass, never per event.
+    public func openIncidents(at now: Int64) -> Int {
+        incidents.values.reduce(0) { $0 + (now - $1.last <= config.incidentGap ? 1 : 0) }
+    }
+
     /// Raises a finding made outside the detector (model drift), through the same incident grouping.
     public mutating func raise(_ f: Finding) -> Alert {
         assign(f)

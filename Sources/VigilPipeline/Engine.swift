@@ -266,6 +266,14 @@ public final class Engine {
         try sink(d)
     }
 
+    /// What a running tail reports between passes (metrics): principals tracked, principals
+    /// evicted so far, incidents open, and the newest event time (nil before the first event).
+    /// O(incidents tracked); call it per pass, not per event.
+    public func liveCounts() -> (principals: Int, evicted: Int, incidentsOpen: Int, newestEvent: Int64?) {
+        let n = newest == Int64.min ? nil : newest
+        return (baseline.principalCount, baseline.counters.principalsEvicted, n.map { detector.openIncidents(at: $0) } ?? 0, n)
+    }
+
     /// Adds wall time spent by a driver that reads by itself (`Tailer`) to `stats.seconds`.
     func account(seconds: Double) { stats.seconds += seconds }
 

@@ -189,6 +189,10 @@ public final class StateSession {
     }
 
     /// True when a save is due by record count or by time.
+    /// Seconds since the last checkpoint while processed records wait for one; 0 when the last
+    /// checkpoint covers everything processed (an idle tail has nothing to save).
+    public var checkpointAge: Double { sinceSave > 0 ? Engine.monotonicSeconds() - lastSave : 0 }
+
     public var due: Bool {
         sinceSave >= everyEvents || (sinceSave > 0 && Engine.monotonicSeconds() - lastSave >= everySeconds)
     }

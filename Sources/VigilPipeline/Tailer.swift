@@ -25,6 +25,12 @@ public final class Tailer {
     public var stopRequested: () -> Bool = { false }
     /// Longest wait between passes when nothing happens.
     public var idleWait = 1.0
+    /// Called after every pass over the inputs (at least once per `idleWait`), on the loop's thread:
+    /// where metrics are published, once per pass rather than per record.
+    public var afterPass: (() -> Void)?
+    /// Records read so far by format ("unparsed" for records dead-lettered before a format was
+    /// known), duplicates included: `vigil_records_total{format}`.
+    public private(set) var recordsByFormat: [String: Int] = [:]
     /// Records held for the event-time merge of several inputs.
     private let merge: LiveMerge
 
@@ -64,6 +70,7 @@ public final class Tailer {
             }
             try flush()
             if let s = session, s.due { try s.save(engine) }
+            afterPass?()
             if stopRequested() || engine.stopped || !follower.isLive { break }
             follower.wait(timeout: min(idleWait, merge.nextTimeout(now: Engine.monotonicSeconds()).map { $0 + 0.001 } ?? idleWait))
         }
@@ -114,6 +121,11 @@ public final class Tailer {
     private func consume(_ item: ReadItem, file: FollowedFile) throws {
         // A followed file's end only closes a rotated-away copy: not an input finished for good.
         if case .inputDone = item, !file.whole { return }
+        switch item {
+        case .event(let e): recordsByFormat[e.source.rawValue, default: 0] += 1
+        case .dead(_, true): recordsByFormat["unparsed", default: 0] += 1
+        default: break
+        }
         try engine.consume(item, emit: emit, deadLetter: deadLetter)
         guard let s = session, file.path != "-" else { return }
         s.note(item, key: file.path)

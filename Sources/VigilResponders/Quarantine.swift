@@ -37,6 +37,11 @@ public final class Quarantine: @unchecked Sendable {
     private let worker = SerialWorker()
     /// Applied to principals in records and the audit trail (`--redact pii`); commands get the real one.
     public var display: (String) -> String = { $0 }
+    private var decisions: [String: Int] = [:]
+
+    /// How many decisions of each kind (planned, executed, skipped, failed, released,
+    /// release-failed) this run made: for the operator's metrics. Read from any thread.
+    public var decisionCounts: [String: Int] { lock.withLock { decisions } }
 
     struct Active: Codable {
         var principal: String
@@ -161,6 +166,7 @@ public final class Quarantine: @unchecked Sendable {
         releasing.remove(a.alert)
         do {
             try save()
+            decisions[r.succeeded ? "released" : "release-failed", default: 0] += 1
             let line = ActionRecord.line(id: a.alert, principal: display(a.principal), action: a.action, decision: r.succeeded ? "released" : "release-failed",
                                          reason: r.succeeded ? "TTL of \(Int(policy.ttlMinutes)) min passed" : "release command failed (exit \(r.exitCode.map(String.init) ?? "none"))",
                                          dryRun: false, time: clock(), incident: nil, expires: nil, exitCode: r.exitCode)
@@ -246,6 +252,7 @@ public final class Quarantine: @unchecked Sendable {
 
     func write(_ r0: ActionRecord) throws {
         var r = r0
+        decisions[r.decision, default: 0] += 1   // callers hold `lock`
         r.alert.finding.principal = display(r.alert.finding.principal)
         try actions?.write(r.line)
         try actions?.flush()

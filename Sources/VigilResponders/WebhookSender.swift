@@ -61,6 +61,16 @@ public final class WebhookSender: @unchecked Sendable {
     private var finished = false
     private var inFlight = false
     private let session: URLSession
+    private var retried = 0
+    private var gaveUp = 0
+
+    /// Deliveries waiting (queued or backing off), retries so far, and alerts given up on: for the
+    /// operator's metrics (read from another thread; O(1)).
+    public var queueStats: (depth: Int, retries: Int, gaveUp: Int) {
+        cond.lock()
+        defer { cond.unlock() }
+        return (order.count, retried, gaveUp)
+    }
 
     public init(targets: [WebhookTarget], outbox: Outbox, retry: RetryPolicy, audit: AuditTrail?,
                 log: @escaping @Sendable (String) -> Void) {
@@ -139,6 +149,7 @@ public final class WebhookSender: @unchecked Sendable {
             case .retry(let why):
                 var a = attempts[e] ?? (0, 0, now)
                 a.failures += 1
+                retried += 1
                 if now - a.first >= retry.giveUpAfterSeconds {
                     giveUp(e, why: why, attempts: a.failures)
                 } else {
@@ -164,6 +175,7 @@ public final class WebhookSender: @unchecked Sendable {
     private func giveUp(_ e: Outbox.Entry, why: String, attempts n: Int) {
         order.removeAll { $0 == e }
         attempts[e] = nil
+        gaveUp += 1
         outbox.bury(e)
         log("webhook \(targets[e.target]?.display ?? e.target): gave up on alert \(e.alertID) after \(n) attempt(s): \(why) (kept in outbox/dead)")
         try? audit?.append("webhook-gave-up", [("alert", .string(e.alertID)), ("target", .string(e.target)),

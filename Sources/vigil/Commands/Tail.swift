@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilMetrics
 import VigilPipeline
 import VigilResponders
 import VigilSources
@@ -42,11 +43,17 @@ struct Tail: ParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds after which an input that has delivered no record stops holding the others back (default 5). Several inputs are merged by event time: a record waits until every active input has reached its time, so alerts equal a replay of the finished files; this wall-clock timeout bounds that wait, and is the one setting where the clock can change the alerts. One input waits for nothing.", valueName: "seconds"))
     var idleTimeout: Double = 5
 
+    @Option(name: .customLong("metrics-address"), help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz and readiness at /readyz (off by default; e.g. 127.0.0.1:9464). No authentication: keep it on loopback, or behind your proxy when exposed.", valueName: "host:port"))
+    var metricsAddress: String?
+
     @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
     var paths: [String]
 
     func validate() throws {
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }
+        if let a = metricsAddress {
+            do { _ = try MetricsError.parse(a) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() throws {
@@ -71,7 +78,12 @@ struct Tail: ParsableCommand {
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "tail", quiet: engine.quiet)
         let tailer = Tailer(engine: e, follower: follower, session: session, idleTimeout: idleTimeout)
         tailer.stopRequested = { Signals.stopRequested }
-        try tailer.run(emit: { [unowned e] a in try responders.handle(a, event: e.current) },
+        let monitor = try metricsAddress.map { try TailMonitor(address: $0, engine: e, tailer: tailer, session: session, responders: responders, quiet: engine.quiet) }
+        defer { monitor?.stop() }
+        try tailer.run(emit: { [unowned e] a in
+                           monitor?.count(a)
+                           try responders.handle(a, event: e.current)
+                       },
                        deadLetter: { d in
                            let line = d.jsonLine()
                            try dl?.write(responders.redactText?(line) ?? line)

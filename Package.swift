@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "VigilSigma", dependencies: ["VigilCore", "VigilDetection", .product(name: "Yams", package: "Yams")]),
         .target(name: "VigilState", dependencies: ["VigilCore", "CZstd"]),
         .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
+        // `vigil report`: one self-contained HTML page of alerts, evidence and activity.
+        .target(name: "VigilReport", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Operations: /metrics, /healthz and /readyz for a running `vigil tail`.
         .target(name: "VigilMetrics", dependencies: [
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -48,7 +50,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vigil", dependencies: [
             "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
-            "VigilSources", "VigilState", "VigilParsing", "VigilSigma", "VigilMetrics",
+            "VigilSources", "VigilState", "VigilParsing", "VigilSigma", "VigilMetrics", "VigilReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "VigilSigmaTests", dependencies: ["VigilSigma", "VigilDetection", "VigilCore", "VigilParsing",
                                                            "VigilTestSupport"]),
         .testTarget(name: "VigilMetricsTests", dependencies: ["VigilMetrics"]),
+        .testTarget(name: "VigilReportTests", dependencies: ["VigilReport", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore",
                                                               "VigilDetection", "VigilSources", "VigilParsing", "VigilTestSupport"]),
     ]

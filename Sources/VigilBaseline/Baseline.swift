@@ -104,6 +104,13 @@ public struct Baseline {
     }
 
     /// Event IDs of the principal's events in its short window, oldest first.
+    /// The usual events per hour the baseline has learnt for `principal` (the `rate_long`
+    /// baseline explanations quote), or nil while it has learnt none. O(1); for `vigil report`.
+    public func usualHourlyRate(_ principal: String) -> Double? {
+        guard let slot = index[principal], !states[slot].usual.isEmpty else { return nil }
+        return states[slot].usualLong
+    }
+
     public func windowEventIDs(_ principal: String) -> [String] {
         guard let slot = index[principal] else { return [] }
         return states[slot].window.map(\.id)

@@ -274,6 +274,10 @@ public final class Engine {
         return (baseline.principalCount, baseline.counters.principalsEvicted, n.map { detector.openIncidents(at: $0) } ?? 0, n)
     }
 
+    /// The usual events per hour the baseline has learnt for `principal` (nil: none yet); read by
+    /// `vigil report` from `onEvent`, so before the event is learnt.
+    public func usualHourlyRate(of principal: String) -> Double? { baseline.usualHourlyRate(principal) }
+
     /// Adds wall time spent by a driver that reads by itself (`Tailer`) to `stats.seconds`.
     func account(seconds: Double) { stats.seconds += seconds }
 

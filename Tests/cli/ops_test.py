@@ -6,8 +6,14 @@ Usage: Tests/cli/ops_test.py path/to/vigil   (standard library only; run by `mak
 
 - metrics: `tail --metrics-address 127.0.0.1:0` serves /metrics, /healthz, /readyz over HTTP; the
   series agree with what `replay --stats` counts on the same input.
+- report: `vigil report` of SampleLogs rendered in headless Chromium (Debian's `chromium`, which
+  .ci/run installs): the DOM holds one `data-incident` element per incident of the alerts file, a
+  chart per alerting principal, no Content-Security-Policy violation; a `<script>` in a user agent,
+  bucket name or principal renders as text. Skipped, saying so, only where Chromium is missing.
 """
 import calendar
+import html.parser
+import shutil
 import json
 import os
 import re
@@ -114,9 +120,141 @@ def metrics_bad_address(_data, _expected):
     assert r.returncode == 2 and "HOST:PORT" in r.stderr, (r.returncode, r.stderr)
 
 
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def browse(page, *extra):
+    """(DOM after load, Chromium's log) of a local page in headless Chromium."""
+    r = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--enable-logging=stderr",
+                        "--v=0", f"--user-data-dir={os.path.dirname(page)}/chromium-profile", *extra, "file://" + page],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout, r.stderr
+
+
+class DOM(html.parser.HTMLParser):
+    """Counts what the test looks for in a dumped DOM: data-incident values, charts, tags, text."""
+    def __init__(self, text):
+        super().__init__()
+        self.incidents, self.charts, self.tags, self.text = [], [], {}, []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if "data-incident" in a:
+            self.incidents.append(a["data-incident"])
+        if tag == "svg" and "activity" in (a.get("class") or "").split():
+            self.charts.append(a.get("data-principal"))
+
+    def handle_data(self, d):
+        self.text.append(d)
+
+
+def no_csp_violation(log):
+    bad = [l for l in log.splitlines() if "Content Security Policy" in l or "Refused to" in l]
+    assert not bad, bad[:3]
+
+
+@test("report of SampleLogs in headless Chromium: one data-incident element per incident, a chart per principal, phone screenshot")
+def report_sample(_data, _expected):
+    if not chromium():
+        print("skip report in Chromium: no chromium binary (apt-get install chromium; .ci/run installs it)")
+        return "skip"
+    d = workdir("report")
+    logs = os.path.join(ROOT, "SampleLogs", "logs")
+    alerts, page = os.path.join(d, "alerts.jsonl"), os.path.join(d, "report.html")
+    r = run(["replay", "--quiet", "--alerts", alerts, logs])
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(l) for l in read(alerts).splitlines()]
+    r = run(["report", "--quiet", "--alerts", alerts, "--out", page, logs])
+    assert r.returncode == 0, r.stderr
+    assert oct(os.stat(page).st_mode & 0o777) == "0o600", oct(os.stat(page).st_mode)
+    dom_text, log = browse(page, "--dump-dom")
+    dom = DOM(dom_text)
+    incidents = {a["incident"] for a in lines}
+    assert len(incidents) >= 10, "SampleLogs should give many incidents"
+    assert sorted(dom.incidents) == sorted(incidents), (len(dom.incidents), len(incidents))
+    principals = {a["principal"] for a in lines} - {"vigil:model"}
+    assert sorted(dom.charts) == sorted(principals), (len(dom.charts), len(principals))
+    assert dom.tags.get("rect", 0) > len(principals) and dom.tags.get("polygon", 0) >= 1, dom.tags
+    assert dom.tags.get("script", 0) == 0 and dom.tags.get("img", 0) == 0
+    # Every evidence event of the alerts is in a timeline row.
+    rows = dom.tags.get("tr", 0)
+    assert rows >= len({e for a in lines for e in a["events"]}), rows
+    no_csp_violation(log)
+    shot = os.path.join(d, "phone.png")
+    browse(page, f"--screenshot={shot}", "--window-size=412,915", "--hide-scrollbars")
+    with open(shot, "rb") as f:
+        png = f.read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000, len(png)
+
+
+@test("report: a <script> in a user agent, bucket name or principal renders as text in Chromium")
+def report_escapes(_data, _expected):
+    if not chromium():
+        print("skip report escaping in Chromium: no chromium binary")
+        return "skip"
+    d = workdir("report-xss")
+    evil_agent = "<script>alert('agent')</script> aws-cli/2 kali-linux"
+    evil_bucket = "<img src=x onerror=alert('bucket')>"
+    user = "<script>alert('user')</script>"
+    recs = []
+    for i in range(3):
+        recs.append({"eventVersion": "1.09", "userIdentity": {"type": "IAMUser", "arn": f"arn:aws:iam::123456789012:user/{user}",
+                     "accountId": "123456789012", "userName": user}, "eventTime": f"2026-11-02T10:0{i}:00Z",
+                     "eventSource": "s3.amazonaws.com", "eventName": "GetBucketAcl", "awsRegion": "us-east-1",
+                     "sourceIPAddress": "198.51.100.7", "userAgent": evil_agent, "requestParameters": {"bucketName": evil_bucket},
+                     "eventID": f"evil-{i}", "readOnly": True, "recipientAccountId": "123456789012"})
+    src = os.path.join(d, "evil.jsonl")
+    with open(src, "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in recs))
+    alerts, page = os.path.join(d, "alerts.jsonl"), os.path.join(d, "report.html")
+    r = run(["replay", "--quiet", "--alerts", alerts, src])
+    assert r.returncode == 0 and read(alerts), (r.stderr, "the offensive-tool rule should fire")
+    r = run(["report", "--quiet", "--alerts", alerts, "--out", page, src])
+    assert r.returncode == 0, r.stderr
+    dom_text, log = browse(page, "--dump-dom")
+    dom = DOM(dom_text)
+    text = "".join(dom.text)
+    assert dom.tags.get("script", 0) == 0 and dom.tags.get("img", 0) == 0, dom.tags
+    for s in (evil_agent, evil_bucket, user):
+        assert s in text, f"{s!r} not shown as text"
+    assert "alert(" not in "".join(l for l in log.splitlines() if "CONSOLE" in l)
+    no_csp_violation(log)
+    # --redact pii: the report hashes the addresses from the logs with the run's key, as the alerts do.
+    st, ralerts = os.path.join(d, "state"), os.path.join(d, "redacted.jsonl")
+    r = run(["replay", "--quiet", "--state", st, "--redact", "pii", "--alerts", ralerts, src])
+    assert r.returncode == 0, r.stderr
+    r = run(["report", "--quiet", "--state", st, "--redact", "pii", "--alerts", ralerts, "--out", page, src])
+    assert r.returncode == 0, r.stderr
+    shown = read(page)
+    assert "198.51.100.7" not in shown and "pii:" in shown, "source IP not redacted in the report"
+    assert sorted(DOM(shown).charts) == sorted({json.loads(l)["principal"] for l in read(ralerts).splitlines()})
+
+
+@test("report: usage errors are clear (missing alerts file, a line that is not an alert, --redact without a key)")
+def report_errors(_data, _expected):
+    d = workdir("report-errors")
+    r = run(["report", "--alerts", os.path.join(d, "none.jsonl"), "--out", os.path.join(d, "r.html")])
+    assert r.returncode == 3 and "cannot read alerts file" in r.stderr, (r.returncode, r.stderr)
+    bad = os.path.join(d, "bad.jsonl")
+    with open(bad, "w") as f:
+        f.write('{"not":"an alert"}\n')
+    r = run(["report", "--alerts", bad, "--out", os.path.join(d, "r.html")])
+    assert r.returncode == 3 and "line 1" in r.stderr, (r.returncode, r.stderr)
+    r = run(["report", "--alerts", bad, "--out", os.path.join(d, "r.html"), "--redact", "pii"])
+    assert r.returncode == 2 and "redaction key" in r.stderr or "needs the key" in r.stderr, (r.returncode, r.stderr)
+    assert not os.path.exists(os.path.join(d, "r.html"))
+
+
 def main():
     data = sample()
-    run_all("ops tests", [metrics, metrics_bad_address], data, None, "OPS_TESTS")
+    run_all("ops tests", [metrics, metrics_bad_address, report_sample, report_escapes, report_errors], data, None, "OPS_TESTS")
 
 
 if __name__ == "__main__":

@@ -87,15 +87,18 @@ def pct(xs, p):
 
 
 def run_case(name, cmd, tmp, load):
-    live, out = os.path.join(tmp, name + ".log"), os.path.join(tmp, name + ".out")
+    """`load`: False, True (background writer into the probed file) or "other" (into a second
+    followed file, `{other}`: the event-time merge of several inputs)."""
+    live, out, other = os.path.join(tmp, name + ".log"), os.path.join(tmp, name + ".out"), os.path.join(tmp, name + ".other.log")
     open(live, "wb").close()
     open(out, "wb").close()
-    proc = subprocess.Popen([c.replace("{live}", live).replace("{out}", out) for c in cmd],
+    open(other, "wb").close()
+    proc = subprocess.Popen([c.replace("{live}", live).replace("{out}", out).replace("{other}", other) for c in cmd],
                             stdout=open(out, "ab") if cmd[0] == "tail" else subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     stop = threading.Event()
-    bg = threading.Thread(target=background, args=(live, stop)) if load else None
+    bg = threading.Thread(target=background, args=(other if load == "other" else live, stop)) if load else None
     if bg:
         bg.start()
         time.sleep(2.0)
@@ -117,6 +120,12 @@ def main():
         ("vigil tail (5k events/s load)", [VIGIL, "tail", "--quiet", "--alerts", "{out}", "{live}"], True),
         ("vigil tail --state, checkpoint 1/s", [VIGIL, "tail", "--quiet", "--state", state, "--checkpoint-seconds", "1",
                                                 "--alerts", "{out}", "{live}"], True),
+        # Several inputs are merged by event time behind a watermark; an input silent for --idle-timeout
+        # (5 s) stops holding the others back. Second input idle: after its timeout nothing waits.
+        ("vigil tail, 2 inputs, other idle", [VIGIL, "tail", "--quiet", "--alerts", "{out}", "{live}", "{other}"], False),
+        # Second input busy (5k events/s of the sample, whose times run past the probes'): a probe goes
+        # on once the other input has reached its event time.
+        ("vigil tail, 2 inputs, other at 5k/s", [VIGIL, "tail", "--quiet", "--alerts", "{out}", "{live}", "{other}"], "other"),
     ]
     print(f"\nalert latency, {PROBES} probes each (append of one line -> its alert in the file)")
     print("%-36s %9s %9s %9s %7s %12s" % ("run", "p50 ms", "p99 ms", "max ms", "missed", "p99 vs ref"))

@@ -169,28 +169,15 @@ final class InputMerger {
             sinceProgress = 0
             return .progress(bytes: open.reduce(0) { $0 + $1.rawBytes })
         }
-        // The finished inputs leave; an item without a time (a dead letter, an input's end)
-        // has nothing to wait for and leaves now, the lowest rank first.
-        var untimed = -1
+        // The finished inputs leave.
         var i = 0
         while i < open.count {
-            guard let h = try open[i].head() else { open.remove(at: i); continue }
-            if case .event = h {} else if untimed < 0 || open[i].rank < open[untimed].rank { untimed = i }
-            i += 1
+            if try open[i].head() == nil { open.remove(at: i) } else { i += 1 }
         }
-        if untimed >= 0 { return open[untimed].pop() }
-        // The earliest head by (event time, event ID, rank).
-        var best = -1
-        var bestTime = Int64.max
-        var bestID = ""
-        for (k, c) in open.enumerated() {
-            guard case .event(let e)? = try c.head() else { continue }
-            if best < 0 || e.time < bestTime || (e.time == bestTime && (e.id < bestID || (e.id == bestID && c.rank < open[best].rank))) {
-                best = k
-                bestTime = e.time
-                bestID = e.id
-            }
-        }
+        let choice = try MergeOrder.pick(count: open.count, rank: { open[$0].rank }, head: { try open[$0].head() })
+        if let c = choice, c.time == nil { return open[c.index].pop() }
+        let best = choice?.index ?? -1
+        let bestTime = choice?.time ?? Int64.max
         // Open the next input when nothing is open, or when the merge has come within the
         // window of its key; the state session records it, so a resumed run opens it too.
         if nextPlanned < planned.count {

@@ -84,23 +84,10 @@ final class LiveMerge {
     func release(now: Double, all: Bool = false, _ body: (ReadItem, FollowedFile) throws -> Void) throws {
         let mark = all ? Int64.max : watermark(now: now)
         while true {
-            var untimed: Lane?
-            var best: Lane?
-            var bestTime = Int64.max
-            var bestID = ""
-            for id in ranked {
-                guard let lane = lanes[id], let head = lane.items.first else { continue }
-                guard case .event(let e) = head else {
-                    if untimed == nil { untimed = lane }
-                    continue
-                }
-                if e.time <= mark, best == nil || e.time < bestTime || (e.time == bestTime && e.id < bestID) {
-                    best = lane
-                    bestTime = e.time
-                    bestID = e.id
-                }
-            }
-            guard let lane = untimed ?? best else { break }
+            let order = ranked.compactMap { lanes[$0] }
+            guard let c = MergeOrder.pick(count: order.count, rank: { $0 }, head: { order[$0].items.first }, eligible: { $0 <= mark })
+            else { break }
+            let lane = order[c.index]
             try body(lane.items.removeFirst(), lane.file)
         }
         // Lanes that ended and hold nothing are done.

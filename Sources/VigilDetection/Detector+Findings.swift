@@ -7,6 +7,7 @@ extension Detector {
                           weight: Int = 1) -> RuleHit {
         let key = BurstKey(rule: i, principal: e.principal)
         // The burst state is changed in place (one hash lookup, no copy of its deque).
+        var another = false
         switch Self.advance(&bursts[key, default: BurstState()], r, e, fv, weight: weight) {
         case .joined:
             counters.joined += 1
@@ -15,6 +16,8 @@ extension Detector {
             return .counted
         case .fire:
             break
+        case .fireAnother:
+            another = true
         }
         counters.ruleFindings += 1
         let st = bursts[key]!
@@ -25,13 +28,17 @@ extension Detector {
                               text: fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window))]
         // "First X by this principal" only makes sense for rules about specific actions.
         let specific = !r.actions.isEmpty && !r.actions.contains { $0.hasSuffix("*") }
+        // A new action of an open finding has its own history: this event's, not the burst's first.
+        let firstWasNew = another ? fv.context.actionLastSeen == nil : st.firstWasNew
+        let priorUse = another ? fv.context.actionLastSeen : st.priorUse
+        let since = another ? e.time : (st.hits.first?.time ?? e.time)
         var history: String
         if !specific {
             history = ""
-        } else if st.firstWasNew {
+        } else if firstWasNew {
             history = "first \(e.operation) by this principal"
-        } else if let p = st.priorUse {
-            history = "\(e.operation) last used by this principal \(EventTime.describe(max(0, (st.hits.first?.time ?? e.time) - p))) before"
+        } else if let p = priorUse {
+            history = "\(e.operation) last used by this principal \(EventTime.describe(max(0, since - p))) before"
         } else {
             history = ""
         }
@@ -40,7 +47,7 @@ extension Detector {
             history = history.isEmpty ? burst : history + "; " + burst
         }
         if !history.isEmpty {
-            reasons.append(Reason(feature: Feature.newAction.name, value: st.firstWasNew ? 1 : 0, baseline: 0, text: history))
+            reasons.append(Reason(feature: Feature.newAction.name, value: firstWasNew ? 1 : 0, baseline: 0, text: history))
         }
         for f in [Feature.newNetwork, .newUserAgent, .hourRarity, .dormancy] where Explainer.isNotable(f, fv) {
             reasons.append(Explainer.reason(f, fv, e))
@@ -79,7 +86,8 @@ extension Detector {
         }
     }
 
-    enum BurstStep { case joined, counted, fire }
+    /// `fireAnother`: a new action of an open single-event finding (a new alert, same incident).
+    enum BurstStep { case joined, counted, fire, fireAnother }
 
     /// Adds a match to a rule's burst window for one principal: drops hits older than the window,
     /// keeps enough for the threshold and the evidence list, and says whether the match joins an
@@ -101,9 +109,24 @@ extension Detector {
             st.total -= first.weight
         }
         st.last = max(st.last, e.time)
-        if e.time <= st.quietUntil { return .joined }
+        if e.time <= st.quietUntil {
+            // Complete incidents (Contract): a single-event rule matching another action inside its
+            // quiet period is a new alert (the incident shows what else the actor did); the same
+            // action again only joins. Burst rules count a burst: their repeats always join. A rule
+            // about the caller rather than the action (no action list: a hacking tool's user agent)
+            // would alert on every API the tool walks through; there a new action is an alert only
+            // when it is sensitive (the explanations' "sensitive action"), and recon joins.
+            var alerted = st.alerted ?? []
+            let wide = r.actions.isEmpty || r.actions.contains { $0.hasSuffix("*") }
+            guard r.threshold <= 1, alerted.count < BurstState.alertedCap, !alerted.contains(e.action),
+                  !wide || Explainer.isNotable(.sensitivity, fv) else { return .joined }
+            alerted.append(e.action)
+            st.alerted = alerted
+            return .fireAnother
+        }
         guard st.total >= r.threshold else { return .counted }
         st.quietUntil = e.time + r.dedupe
+        st.alerted = [e.action]
         return .fire
     }
 

@@ -246,6 +246,13 @@ struct BurstState: Sendable, Codable {
     /// Matches up to this time join the finding already raised.
     var quietUntil: Int64 = Int64.min
     var last: Int64 = Int64.min
+    /// Actions already alerted since the rule last fired for the principal (single-event rules):
+    /// a match with another action inside the quiet period is a new alert of the same incident, a
+    /// repeat joins. At most `BurstState.alertedCap`; nil in checkpoints written before it existed.
+    var alerted: [String]?
+    /// Beyond this many distinct actions in one quiet period, further new actions join (bounded
+    /// state, and a cap on alerts one rule can raise for one principal per period).
+    static let alertedCap = 32
 }
 
 struct IncidentState: Sendable, Codable {

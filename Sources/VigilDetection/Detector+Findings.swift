@@ -130,6 +130,20 @@ extension Detector {
         return .fire
     }
 
+    /// A compute session's credentials used from a second public network: both networks in the
+    /// reasons, the event that used them elsewhere as evidence.
+    func credentialFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, kind: String,
+                           bound: CredentialBinding.Bound, network: String) -> Finding {
+        let role = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
+        var reasons = [Reason(feature: "rule:compute-credentials-off-network", value: 1, baseline: 0,
+                              text: "temporary credentials of \(kind) (role \(role)) were first used from network \(bound.network) at \(EventTime.format(bound.first)); this \(e.operation) came from network \(network)")]
+        for f in [Feature.newNetwork, .newUserAgent, .hourRarity] where Explainer.isNotable(f, fv) { reasons.append(Explainer.reason(f, fv, e)) }
+        return Finding(kind: .rule, rule: "compute-credentials-off-network", principal: e.principal, source: e.source, time: e.time,
+                       score: score, severity: .high, attack: ["T1552.005", "T1078.004"],
+                       title: "Credentials of a compute resource used from outside its network", reasons: reasons,
+                       events: [e.id], eventsTotal: 1)
+    }
+
     /// Builds an anomaly finding: reasons from the features that isolated the event.
     func anomalyFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ attribution: [Double],
                         _ window: [String]) -> Finding {

@@ -40,6 +40,8 @@ public struct Detector {
     var bursts: [BurstKey: BurstState] = [:]
     var anomalyOpen: [String: Int64] = [:]
     var incidents: [String: IncidentState] = [:]
+    /// Compute sessions' temporary keys and the network each is bound to.
+    var credentials = CredentialBinding()
     var newest: Int64 = Int64.min
     var sincePrune = 0
     public internal(set) var counters = DetectorCounters()
@@ -88,6 +90,12 @@ public struct Detector {
             if r.severity >= .high { out.severe = true }
         }
         if let index = sigmaIndex[e.source] { sigma(index, e, fv, score, &out) }
+        if e.accessKeyID != nil, let hit = credentials.observe(e) {
+            counters.ruleFindings += 1
+            out.alerts.append(assign(credentialFinding(e, fv, score, kind: hit.kind, bound: hit.bound, network: hit.network)))
+            out.ruleMatched = true
+            out.severe = true
+        }
         let threshold = config.threshold(learned: fv.context.learnedEvents)
         if score >= config.anomalyThreshold { out.anomalous = true }
         // The corroboration sum is only needed for events that score high enough (most do not).
@@ -155,6 +163,7 @@ public struct Detector {
             incidents = incidents.filter { $0.value.last > cutoff }
         }
         counters.pruned += before - (bursts.count + anomalyOpen.count + incidents.count)
+        counters.pruned += credentials.prune(newest: newest)
     }
 }
 

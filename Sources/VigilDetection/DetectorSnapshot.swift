@@ -13,6 +13,8 @@ public struct DetectorSnapshot: Codable, Sendable {
     var incidents: [String: IncidentState]
     var newest: Int64
     var sincePrune: Int
+    /// Compute credentials and their networks (absent in snapshots written before it existed).
+    var credentials: CredentialBinding?
     public var counters: DetectorCounters
 
     /// Burst state keyed by rule ID (not index), so snapshots read the same after rules are reordered.
@@ -29,7 +31,7 @@ extension Detector {
         let entries = bursts.map { DetectorSnapshot.BurstEntry(rule: rules.rules[$0.key.rule].id, principal: $0.key.principal, state: $0.value) }
             .sorted { $0.rule != $1.rule ? $0.rule < $1.rule : $0.principal < $1.principal }
         return DetectorSnapshot(ruleIDs: rules.rules.map(\.id), bursts: entries, anomalyOpen: anomalyOpen, incidents: incidents,
-                                newest: newest, sincePrune: sincePrune, counters: counters)
+                                newest: newest, sincePrune: sincePrune, credentials: credentials, counters: counters)
     }
 
     /// Restores a detector; throws when the snapshot's version or rules do not match.
@@ -50,6 +52,7 @@ extension Detector {
         incidents = s.incidents
         newest = s.newest
         sincePrune = s.sincePrune
+        credentials = s.credentials ?? CredentialBinding()
         counters = s.counters
     }
 }

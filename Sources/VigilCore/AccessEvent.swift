@@ -61,6 +61,9 @@ public struct AccessEvent: Sendable {
     public var sourceIP: String?
     public var userAgent: String?
     public var region: String?
+    /// The account whose log holds the record (CloudTrail's `recipientAccountId`), when it differs
+    /// in meaning from the caller's `account`: what silence detection keys a trail by.
+    public var logAccount: String?
     public var outcome: Outcome
     public var errorCode: String?
     public var bytesIn: Int64?

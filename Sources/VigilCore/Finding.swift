@@ -20,10 +20,12 @@ public enum Severity: Int, Sendable, Codable, Comparable, CaseIterable {
     public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// Whether a finding came from the isolation score or a curated rule.
+/// Whether a finding came from the isolation score, a curated rule, or a log source gone quiet.
 public enum FindingKind: String, Sendable, Codable {
     case anomaly
     case rule
+    /// A log source that stopped delivering while the others went on (`principal` = `source:<key>`).
+    case silence
 }
 
 /// One plain-words reason: which feature, its value, the principal's usual value, and a sentence.

@@ -144,6 +144,18 @@ extension Detector {
                        events: [e.id], eventsTotal: 1)
     }
 
+    /// A log source gone quiet: evidence is its last event, the time that of the event which moved
+    /// the watermark past its limit.
+    func silenceFinding(_ s: SilenceWatch.Source, limit: Int64, at e: AccessEvent) -> Finding {
+        let quiet = e.time - s.last
+        let usual = Int64(s.usualGap)
+        let reason = Reason(feature: "silence", value: Double(quiet) / 1000, baseline: Double(usual) / 1000,
+                            text: "no events from \(s.name) since \(EventTime.format(s.last)) (\(EventTime.describe(quiet)) of event time while other sources went on); its usual gap is about \(EventTime.describe(max(usual, EventTime.second))), so silence beyond \(EventTime.describe(limit)) is unusual")
+        return Finding(kind: .silence, rule: "log-source-silent", principal: "source:" + s.name, source: s.format, time: e.time,
+                       score: 0, severity: .medium, attack: ["T1562.008"], title: "Log source went silent: \(s.name)",
+                       reasons: [reason], events: [s.lastID], eventsTotal: 1)
+    }
+
     /// Builds an anomaly finding: reasons from the features that isolated the event.
     func anomalyFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ attribution: [Double],
                         _ window: [String]) -> Finding {

@@ -42,6 +42,8 @@ public struct Detector {
     var incidents: [String: IncidentState] = [:]
     /// Compute sessions' temporary keys and the network each is bound to.
     var credentials = CredentialBinding()
+    /// Log sources and when each last delivered.
+    var silence = SilenceWatch()
     var newest: Int64 = Int64.min
     var sincePrune = 0
     public internal(set) var counters = DetectorCounters()
@@ -90,6 +92,9 @@ public struct Detector {
             if r.severity >= .high { out.severe = true }
         }
         if let index = sigmaIndex[e.source] { sigma(index, e, fv, score, &out) }
+        for (source, limit) in silence.observe(e, watermark: newest, factor: config.silenceFactor, floor: config.silenceFloor) {
+            out.alerts.append(assign(silenceFinding(source, limit: limit, at: e)))
+        }
         if e.accessKeyID != nil, let hit = credentials.observe(e) {
             counters.ruleFindings += 1
             out.alerts.append(assign(credentialFinding(e, fv, score, kind: hit.kind, bound: hit.bound, network: hit.network)))

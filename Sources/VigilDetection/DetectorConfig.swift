@@ -20,11 +20,18 @@ public struct DetectorConfig: Codable, Sendable, Equatable {
     public var minSignal: Double = 2
     /// Cap on principals with open burst/finding state (overflow: the stalest is dropped, counted).
     public var maxTracked: Int = 200_000
+    /// A log source with a day and 50 events of history is silent when the watermark passes its last
+    /// event by more than this many times its usual gap (and at least `silenceFloor` ms).
+    public var silenceFactor: Double = 10
+    /// The shortest silence reported (ms): below it, delivery jitter (CloudTrail objects arrive every
+    /// ~5 min, up to 15 min late) would look like silence.
+    public var silenceFloor: Int64 = 30 * EventTime.minute
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case anomalyThreshold, maturityEvents, anomalyCooldown, incidentGap, reasonShare, minSignal, maxTracked
+        case silenceFactor, silenceFloor
     }
 
     public init(from decoder: Decoder) throws {
@@ -37,12 +44,15 @@ public struct DetectorConfig: Codable, Sendable, Equatable {
         reasonShare = try c.decodeIfPresent(Double.self, forKey: .reasonShare) ?? d.reasonShare
         minSignal = try c.decodeIfPresent(Double.self, forKey: .minSignal) ?? d.minSignal
         maxTracked = try c.decodeIfPresent(Int.self, forKey: .maxTracked) ?? d.maxTracked
+        silenceFactor = try c.decodeIfPresent(Double.self, forKey: .silenceFactor) ?? d.silenceFactor
+        silenceFloor = try c.decodeIfPresent(Int64.self, forKey: .silenceFloor) ?? d.silenceFloor
         try UnknownKeys.reject(decoder, known: CodingKeys.self)
         try validate()
     }
 
     public func validate() throws {
         guard anomalyThreshold > 0, anomalyThreshold < 1 else { throw ConfigError.invalid("anomalyThreshold must be in (0, 1)") }
+        guard silenceFactor > 0, silenceFloor > 0 else { throw ConfigError.invalid("silenceFactor and silenceFloor must be positive") }
         guard maturityEvents >= 0, anomalyCooldown >= 0, incidentGap >= 0, maxTracked > 0 else {
             throw ConfigError.invalid("detector spans and caps must be non-negative")
         }

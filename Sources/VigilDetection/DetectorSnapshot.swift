@@ -15,6 +15,8 @@ public struct DetectorSnapshot: Codable, Sendable {
     var sincePrune: Int
     /// Compute credentials and their networks (absent in snapshots written before it existed).
     var credentials: CredentialBinding?
+    /// Log sources watched for silence (absent in snapshots written before it existed).
+    var silence: SilenceWatch?
     public var counters: DetectorCounters
 
     /// Burst state keyed by rule ID (not index), so snapshots read the same after rules are reordered.
@@ -31,7 +33,7 @@ extension Detector {
         let entries = bursts.map { DetectorSnapshot.BurstEntry(rule: rules.rules[$0.key.rule].id, principal: $0.key.principal, state: $0.value) }
             .sorted { $0.rule != $1.rule ? $0.rule < $1.rule : $0.principal < $1.principal }
         return DetectorSnapshot(ruleIDs: rules.rules.map(\.id), bursts: entries, anomalyOpen: anomalyOpen, incidents: incidents,
-                                newest: newest, sincePrune: sincePrune, credentials: credentials, counters: counters)
+                                newest: newest, sincePrune: sincePrune, credentials: credentials, silence: silence, counters: counters)
     }
 
     /// Restores a detector; throws when the snapshot's version or rules do not match.
@@ -53,6 +55,7 @@ extension Detector {
         newest = s.newest
         sincePrune = s.sincePrune
         credentials = s.credentials ?? CredentialBinding()
+        silence = s.silence ?? SilenceWatch()
         counters = s.counters
     }
 }

@@ -107,7 +107,9 @@ extension HTMLReport {
         for p in names {
             let mine = alerts.filter { $0.principal == p }.sorted { ($0.time, $0.id) < ($1.time, $1.id) }
             h += "<section class=\"principal\"><h3 class=\"mono\">\(e(p))</h3>"
-            if p == "vigil:model" {
+            if p.hasPrefix("source:") {
+                h += "<p class=\"muted\">A log source, not a principal: it stopped delivering while the others went on (see its incident's reasons).</p>"
+            } else if p == "vigil:model" {
                 h += "<p class=\"muted\">Vigil's model itself: drift findings describe the whole stream, not one principal's activity.</p>"
             } else if let hours = collected?.activity[p] {
                 let marks = mine.compactMap { a in EventTime.parse(a.time).map { (time: $0, label: "\(a.time): \(a.title)") } }

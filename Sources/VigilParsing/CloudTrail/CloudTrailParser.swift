@@ -44,6 +44,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
         e.accessKeyID = f.identity.accessKeyId
         e.sourceIdentity = f.identity.sourceIdentity
         e.account = f.identity.accountId ?? f.recipientAccountId
+        e.logAccount = f.recipientAccountId
         e.resource = f.resourceARN ?? f.resourceFromRequest()
         e.sourceIP = f.sourceIP
         e.userAgent = f.userAgent

@@ -41,9 +41,11 @@ struct CredentialBinding: Codable, Sendable {
             if s.hasPrefix("i-"), s.count >= 10, s.count <= 19, s.utf8.dropFirst(2).allSatisfy(isHex) { return "EC2 instance \(s)" }
             if s.utf8.count == 32, s.utf8.allSatisfy(isHex) { return "ECS task \(s)" }
         }
-        if let ua = e.userAgent, ua.contains("exec-env/AWS_ECS") { return "ECS task" + (e.sessionName.map { " \($0)" } ?? "") }
+        if let ua = e.userAgent, ASCIICase.find(ecsAgent, in: ua) != nil { return "ECS task" + (e.sessionName.map { " \($0)" } ?? "") }
         return nil
     }
+
+    static let ecsAgent = Array("exec-env/AWS_ECS".utf8)
 
     static func isHex(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 102) }
 
@@ -52,8 +54,8 @@ struct CredentialBinding: Codable, Sendable {
         guard let ip, !ip.isEmpty else { return nil }
         if ip.contains(":") {
             let lower = ip.lowercased()
-            guard !lower.contains("amazonaws"), !lower.hasPrefix("fc"), !lower.hasPrefix("fd"), !lower.hasPrefix("fe80"),
-                  lower != "::1" else { return nil }
+            guard ASCIICase.find(Array("amazonaws".utf8), in: lower) == nil, !lower.hasPrefix("fc"), !lower.hasPrefix("fd"),
+                  !lower.hasPrefix("fe80"), lower != "::1" else { return nil }
             return AttributeKeys.network(ip)
         }
         let parts = ip.split(separator: ".")

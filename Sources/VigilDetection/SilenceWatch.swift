@@ -42,22 +42,29 @@ struct SilenceWatch: Codable, Sendable {
     /// Weight kept per gap: a half-life of about 1,400 gaps.
     static let decay = 0.9995
 
-    /// The source of an event: a stable hash of its parts and, built only for a new source, its name.
-    static func key(_ e: AccessEvent) -> (UInt64, () -> String) {
-        let format = e.source.rawValue
+    /// The source of an event as a stable hash of its parts (no allocation on the per-event path).
+    static func key(_ e: AccessEvent) -> UInt64 {
+        let format = StableHash.fnv1a(e.source.rawValue) &* 31
         switch e.source {
         case .cloudtrail:
-            let account = e.logAccount ?? e.account ?? "-", region = e.region ?? "-"
-            return (StableHash.fnv1a(format) &* 31 &+ StableHash.fnv1a(account) &* 17 &+ StableHash.fnv1a(region), { "\(format):\(account):\(region)" })
+            return format &+ StableHash.fnv1a(e.logAccount ?? e.account ?? "-") &* 17 &+ StableHash.fnv1a(e.region ?? "-")
         case .s3Access:
-            let bucket = Self.bucket(e.resource)
-            return (StableHash.fnv1a(format) &* 31 &+ StableHash.fnv1a(bucket), { "\(format):\(bucket)" })
+            return format &+ StableHash.fnv1a(bucket(e.resource))
         case .azureActivity:
-            let sub = Self.subscription(e.resource) ?? e.account ?? "-"
-            return (StableHash.fnv1a(format) &* 31 &+ StableHash.fnv1a(sub), { "\(format):\(sub)" })
+            return format &+ StableHash.fnv1a(subscription(e.resource) ?? e.account ?? "-")
         default:
-            let account = e.account ?? "-"
-            return (StableHash.fnv1a(format) &* 31 &+ StableHash.fnv1a(account), { "\(format):\(account)" })
+            return format &+ StableHash.fnv1a(e.account ?? "-")
+        }
+    }
+
+    /// The source's name, built once when a source is first seen: `cloudtrail:<account>:<region>` …
+    static func name(_ e: AccessEvent) -> String {
+        let format = e.source.rawValue
+        switch e.source {
+        case .cloudtrail: return "\(format):\(e.logAccount ?? e.account ?? "-"):\(e.region ?? "-")"
+        case .s3Access: return "\(format):\(bucket(e.resource))"
+        case .azureActivity: return "\(format):\(subscription(e.resource) ?? e.account ?? "-")"
+        default: return "\(format):\(e.account ?? "-")"
         }
     }
 
@@ -70,10 +77,11 @@ struct SilenceWatch: Codable, Sendable {
 
     /// `/subscriptions/<id>/…` → `<id>` (case-folded: Azure writes both cases).
     static func subscription(_ resource: String?) -> String? {
-        guard let r = resource?.lowercased(), let range = r.range(of: "/subscriptions/") else { return nil }
-        let id = r[range.upperBound...].prefix { $0 != "/" }
-        return id.isEmpty ? nil : String(id)
+        guard let r = resource, let end = ASCIICase.find(subscriptionsPath, in: r, fold: true) else { return nil }
+        let id = r.utf8.dropFirst(end).prefix { $0 != UInt8(ascii: "/") }
+        return id.isEmpty ? nil : String(decoding: id.map(ASCIICase.lower), as: UTF8.self)
     }
+    static let subscriptionsPath = Array("/subscriptions/".utf8)
 
     /// The silence limit of a source with enough history (nil: not yet watched).
     static func limit(_ s: Source, factor: Double, floor: Int64) -> Int64? {
@@ -83,7 +91,7 @@ struct SilenceWatch: Codable, Sendable {
 
     /// Notes `e` and returns the sources that `watermark` (after `e`) has left silent too long.
     mutating func observe(_ e: AccessEvent, watermark: Int64, factor: Double, floor: Int64) -> [(Source, Int64)] {
-        let (key, name) = Self.key(e)
+        let key = Self.key(e)
         if var s = sources[key] {
             if e.time >= s.last {
                 let gap = Double(e.time - s.last)
@@ -97,7 +105,7 @@ struct SilenceWatch: Codable, Sendable {
             if let l = Self.limit(s, factor: factor, floor: floor) { nextCheck = min(nextCheck, s.last &+ l) }
             sources[key] = s
         } else if sources.count < Self.cap {
-            sources[key] = Source(name: name(), format: e.source, first: e.time, last: e.time, lastID: e.id, count: 1)
+            sources[key] = Source(name: Self.name(e), format: e.source, first: e.time, last: e.time, lastID: e.id, count: 1)
         } else {
             untracked += 1
         }

@@ -122,6 +122,11 @@ public struct Detector {
         return out
     }
 
+    /// Log sources watched for silence, sources beyond its cap, and compute credentials bound.
+    public var watchCounts: (sources: Int, untracked: Int, credentials: Int) {
+        (silence.sources.count, silence.untracked, credentials.keys.count)
+    }
+
     /// Incidents still open at event time `now`: their last alert within the incident gap, so a new
     /// finding of the principal would join them. O(incidents tracked), bounded by `maxTracked`;
     /// for metrics, called once per pass, never per event.

@@ -298,6 +298,7 @@ public final class Engine {
         stats.principalsRestored = b.principalsRestored
         stats.dormantForgotten = b.dormantForgotten
         stats.detectorPruned = detector.counters.pruned
+        (stats.logSources, stats.logSourcesUntracked, stats.credentialsBound) = detector.watchCounts
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }
 

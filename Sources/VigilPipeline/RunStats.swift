@@ -34,6 +34,11 @@ public struct RunStats: Sendable {
     public var detectorPruned = 0
     /// Info findings raised because feature distributions drifted.
     public var driftFindings = 0
+    /// Log sources watched for silence, those beyond its cap (not watched), and compute credentials
+    /// bound to a network.
+    public var logSources = 0
+    public var logSourcesUntracked = 0
+    public var credentialsBound = 0
     /// Latest Kolmogorov–Smirnov statistic per feature (reference vs live window).
     public var driftKS: [(String, Double)] = []
 
@@ -49,6 +54,7 @@ public struct RunStats: Sendable {
         o += ",\"principals_evicted\":\(principalsEvicted),\"anonymous_evicted\":\(anonymousEvicted),\"memory_evictions\":\(memoryEvictions)"
         o += ",\"principals_compacted\":\(principalsCompacted),\"principals_restored\":\(principalsRestored)"
         o += ",\"dormant_forgotten\":\(dormantForgotten),\"detector_pruned\":\(detectorPruned)"
+        o += ",\"log_sources\":\(logSources),\"log_sources_untracked\":\(logSourcesUntracked),\"credentials_bound\":\(credentialsBound)"
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"

@@ -5,13 +5,13 @@ import Foundation
 /// Why not just "the process is up": a tail whose reading thread is stuck (a hung NFS mount, a
 /// deadlock) still answers HTTP. `/healthz` therefore reports healthy only while the loop keeps
 /// completing passes: the loop beats after every pass (it passes at least once a second even when
-/// idle), and a beat older than `staleAfter` seconds, or a reading error, turns it unhealthy.
+/// idle), and a beat older than `staleAfter` seconds turns it unhealthy. (A reading error ends the
+/// process, and the endpoint with it.)
 /// `/readyz` turns ready once, when the checkpoint is restored and the inputs are open.
 public final class Health: @unchecked Sendable {
     private let lock = NSLock()
     private var lastBeat: Double?
     private var ready = false
-    private var failure: String?
     /// Seconds without a completed pass after which `/healthz` answers 503.
     public let staleAfter: Double
     private let clock: () -> Double
@@ -25,13 +25,10 @@ public final class Health: @unchecked Sendable {
     public func beat() { lock.withLock { lastBeat = clock() } }
     /// Called once state is restored and every input is open.
     public func markReady() { lock.withLock { ready = true } }
-    /// Called when reading fails for good; `/healthz` then says why.
-    public func fail(_ why: String) { lock.withLock { failure = why } }
 
     /// (healthy, explanation) for `/healthz`.
     public func liveness() -> (ok: Bool, text: String) {
         lock.withLock {
-            if let f = failure { return (false, "reading failed: \(f)\n") }
             guard let b = lastBeat else { return (false, "starting: no pass of the tail loop completed yet\n") }
             let age = clock() - b
             if age > staleAfter { return (false, "stalled: last pass of the tail loop \(Int(age)) s ago\n") }

@@ -87,7 +87,7 @@ import Testing
         #expect(Self.value(text, "vigil_event_time_lag_seconds") == 0)
     }
 
-    @Test func health_beforeFirstPass_isUnhealthyAndNotReady_thenOk_thenStalled() throws {
+    @Test func health_beforeFirstPass_isUnhealthyAndNotReady_thenOk_thenStalled_thenOkAgain() throws {
         nonisolated(unsafe) var now = 1000.0
         let health = Health(staleAfter: 30, clock: { now })
         let m = TailMetrics(checkpoints: false, health: health)
@@ -103,8 +103,7 @@ import Testing
         let stalled = try Self.get(server.port, "/healthz")
         #expect(stalled.0 == 503 && stalled.1.contains("stalled"))
         health.beat()
-        health.fail("input closed")
-        #expect(try Self.get(server.port, "/healthz").1.contains("reading failed: input closed"))
+        #expect(try Self.get(server.port, "/healthz").0 == 200)
     }
 
     @Test func server_otherPathsAndMethods_areRefused() throws {

@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "VigilParsing", dependencies: ["VigilCore"]),
         .target(name: "VigilBaseline", dependencies: ["VigilCore", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "VigilScoring", dependencies: ["VigilCore"]),
+        // Identity stitching: temporary credentials followed to the actor that minted them.
+        .target(name: "VigilIdentity", dependencies: ["VigilCore"]),
         .target(name: "VigilDetection", dependencies: ["VigilCore", .product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "VigilResponders", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto"),
                                                        .product(name: "Yams", package: "Yams")]),
@@ -46,7 +48,7 @@ let package = Package(
         ]),
         .target(name: "VigilPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections"),
             "VigilCore", "VigilSources", "VigilFraming", "VigilParsing", "VigilBaseline",
-            "VigilScoring", "VigilDetection", "VigilResponders", "VigilState",
+            "VigilScoring", "VigilDetection", "VigilIdentity", "VigilResponders", "VigilState",
         ]),
         .executableTarget(name: "vigil", dependencies: [
             "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilSigmaTests", dependencies: ["VigilSigma", "VigilDetection", "VigilCore", "VigilParsing",
                                                            "VigilTestSupport"]),
+        .testTarget(name: "VigilIdentityTests", dependencies: ["VigilIdentity", "VigilCore", "VigilParsing", "VigilTestSupport"]),
         .testTarget(name: "VigilMetricsTests", dependencies: ["VigilMetrics"]),
         .testTarget(name: "VigilReportTests", dependencies: ["VigilReport", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilPipelineTests", dependencies: ["VigilPipeline", "VigilSimulation", "VigilCore",

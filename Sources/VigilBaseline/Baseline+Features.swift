@@ -56,6 +56,25 @@ extension Baseline {
         fv.context.windowLength = config.windowLength
         fv.context.network = network
     }
+
+    /// The originating actor's own history vouches for a role session (identity stitching): a
+    /// network, client or region the person behind the session already uses is not new merely
+    /// because the role, shared by many people, has not seen it from them. Novelty to both is kept.
+    func vouch(_ fv: inout FeatureVector, by actor: PrincipalState, _ l: Lesson) {
+        let mem = config.noveltyMemory
+        if fv.values[Feature.newNetwork.rawValue] == 1, actor.networks.last(l.network, now: l.time, memory: mem) != nil {
+            fv.values[Feature.newNetwork.rawValue] = 0
+            fv.raw[Feature.newNetwork.rawValue] = 0
+        }
+        if fv.values[Feature.newUserAgent.rawValue] == 1, actor.agents.last(l.agent, now: l.time, memory: mem) != nil {
+            fv.values[Feature.newUserAgent.rawValue] = 0
+            fv.raw[Feature.newUserAgent.rawValue] = 0
+        }
+        if fv.values[Feature.newRegion.rawValue] == 1, actor.regions.last(l.region, now: l.time, memory: mem) != nil {
+            fv.values[Feature.newRegion.rawValue] = 0
+            fv.raw[Feature.newRegion.rawValue] = 0
+        }
+    }
 }
 
 #if canImport(Glibc)

@@ -68,11 +68,15 @@ public struct Baseline {
         st.longCount += 1
 
         var fv = FeatureVector()
-        let lesson = Lesson(principal: e.principal, time: t, action: actionKey,
+        var lesson = Lesson(principal: e.principal, time: t, action: actionKey,
                             network: StableHash.fnv1a(network), agent: agentKey(e.userAgent),
                             region: StableHash.fnv1a(e.region ?? "-"), hour: EventTime.hourOfDay(t),
                             samples: windowSamples(st), longRate: st.longCount)
         fill(&fv, st, e, lesson, network: network)
+        if let origin = e.actor?.arn, origin != e.principal {
+            lesson.actor = origin
+            if let a = index[origin] { vouch(&fv, by: states[a], lesson) }
+        }
         st.events += 1
         st.lastSeen = max(st.lastSeen, t)
         account(slot, st)
@@ -116,6 +120,17 @@ public struct Baseline {
         return states[slot].window.map(\.id)
     }
 
+    /// Baselines per originating actor: what a person does through a role's sessions (its networks,
+    /// clients, regions) is theirs too, so their next call as themselves from that network is not new.
+    /// Only what is learned (not held back as anomalous) is taught.
+    mutating func teachActor(slot s: Int, _ l: Lesson) {
+        let cap = config.knownSetCap
+        states[s].networks.insert(l.network, at: l.time, cap: cap)
+        states[s].agents.insert(l.agent, at: l.time, cap: cap)
+        states[s].regions.insert(l.region, at: l.time, cap: cap)
+        account(s, states[s])
+    }
+
     mutating func releaseHeld(slot: Int, now: Int64) {
         while let h = states[slot].held.first, h.releaseAt <= now {
             states[slot].held.removeFirst()
@@ -129,6 +144,7 @@ public struct Baseline {
     }
 
     mutating func learn(_ l: Lesson, slot: Int) {
+        if let a = l.actor, let s = index[a], s != slot { teachActor(slot: s, l) }
         var st = PrincipalState.vacant
         swap(&st, &states[slot])
         defer { swap(&st, &states[slot]) }

@@ -23,6 +23,9 @@ public struct Lesson: Codable, Sendable {
     /// Window samples at this event: count, distinct actions, distinct resources, bytes, error share.
     var samples: [Double]
     var longRate: Double
+    /// The originating actor behind a role session (identity stitching), when it is not the
+    /// principal itself: the actor learns the session's network, client and region too.
+    var actor: String? = nil
 }
 
 /// Everything Vigil remembers about one principal.

@@ -53,6 +53,9 @@ public struct AccessEvent: Sendable {
     public var sessionName: String?
     public var accessKeyID: String?
     public var sourceIdentity: String?
+    /// The originating identity behind the credentials, stamped by identity stitching before the
+    /// baseline sees the event; `nil` when unknown (or before stitching).
+    public var actor: ActorChain?
     /// Account the principal belongs to, when the record says.
     public var account: String?
     /// `service:Operation`, e.g. `iam:CreateAccessKey`.

@@ -26,6 +26,10 @@ public struct Alert: Sendable {
         var o = "{\"schema\":\"\(Alert.schema)\",\"id\":\"\(id)\",\"incident\":\"\(incident)\",\"time\":\""
         o += EventTime.format(f.time) + "\",\"principal\":"
         JSONText.appendString(f.principal, to: &o)
+        if let actor = f.actor {
+            o += ",\"actor\":"
+            actor.appendJSON(to: &o)
+        }
         o += ",\"source\":\"\(f.source.rawValue)\",\"score\":" + JSONText.fixed(min(1, max(0, f.score)), digits: 4)
         o += ",\"severity\":\"\(f.severity.name)\",\"kind\":\"\(f.kind.rawValue)\""
         if let r = f.rule {

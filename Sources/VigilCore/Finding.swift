@@ -49,6 +49,8 @@ public struct Finding: Sendable {
     /// Rule ID for rule findings; `nil` for anomalies.
     public var rule: String?
     public var principal: String
+    /// Who the principal's credentials trace back to (see ``ActorChain``), when known.
+    public var actor: ActorChain?
     public var source: SourceFormat
     /// Time of the triggering event.
     public var time: Int64

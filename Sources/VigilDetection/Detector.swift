@@ -117,6 +117,10 @@ public struct Detector {
             }
         }
         if let last = anomalyOpen[e.principal], e.time >= last, e.time - last <= config.anomalyCooldown { out.suspect = true }
+        // Findings about the event's principal name who is behind it; a silent source has no actor.
+        if !out.alerts.isEmpty, let actor = e.resolvedActor {
+            for i in out.alerts.indices where out.alerts[i].finding.kind != .silence { out.alerts[i].finding.actor = actor }
+        }
         sincePrune += 1
         if sincePrune >= 4096 || bursts.count + anomalyOpen.count + incidents.count > config.maxTracked { prune() }
         return out

@@ -1,6 +1,7 @@
 import VigilBaseline
 import VigilCore
 import VigilDetection
+import VigilIdentity
 import VigilParsing
 import VigilScoring
 import VigilSources
@@ -24,6 +25,8 @@ public final class Engine {
     var memo = ScoreMemo()
     var drift: DriftMonitor
     var detector: Detector
+    /// Follows temporary credentials to their originating actor (runs before the baseline).
+    var stitcher = IdentityStitcher()
     let detailActions: Set<String>
     /// Formats whose records keep their raw bytes for Sigma rules.
     let rawFormats: Set<SourceFormat>
@@ -63,13 +66,14 @@ public final class Engine {
             eventsLearned = s.eventsLearned
             newest = s.newestEvent
             drift = s.drift ?? DriftMonitor(dims: Feature.count, window: cfg.driftWindow, threshold: cfg.driftThreshold)
+            stitcher = s.identity ?? IdentityStitcher()
         } else {
             baseline = Baseline(config: cfg.baseline)
             forest = IsolationForest(dimensions: Feature.count, config: cfg.isolation)
             drift = DriftMonitor(dims: Feature.count, window: cfg.driftWindow, threshold: cfg.driftThreshold)
         }
         detector = Detector(config: cfg.detector, rules: rules)
-        detailActions = rules.detailActions
+        detailActions = rules.detailActions.union(IdentityStitcher.mintingActions)
         rawFormats = rules.rawFormats
         deduper = Deduper(window: cfg.dedupeWindow, cap: cfg.dedupeCap)
     }
@@ -77,7 +81,7 @@ public final class Engine {
     /// The learned state, for `vigil train` and state directories.
     public func snapshot() -> ModelSnapshot {
         ModelSnapshot(config: config, baseline: baseline.snapshot(), forest: forest, drift: drift,
-                      eventsLearned: eventsLearned, newestEvent: newest)
+                      eventsLearned: eventsLearned, newestEvent: newest, identity: stitcher)
     }
 
     /// Restores an engine from a state directory's checkpoint: model, detector and de-duplication
@@ -201,7 +205,8 @@ public final class Engine {
     public private(set) var current: AccessEvent?
 
     /// Runs one parsed event through baseline, scorer and detector.
-    public func process(_ e: AccessEvent, emit: (Alert) throws -> Void) throws {
+    public func process(_ e: consuming AccessEvent, emit: (Alert) throws -> Void) throws {
+        let reach = stitcher.stitch(&e)
         current = e
         defer { current = nil }
         stats.events += 1
@@ -219,11 +224,15 @@ public final class Engine {
             }
             // Poisoning resistance: anomalous events, events a rule finding covers, and whatever a
             // principal does while its anomaly finding is open wait out the hold period.
-            held = d.anomalous || d.ruleMatched || d.suspect
+            held = d.anomalous || d.ruleMatched || d.suspect || reach != nil
             if d.severe { baseline.markIncident(principal: e.principal, at: e.time) }
             for a in d.alerts {
                 stats.alerts += 1
                 try emit(a)
+            }
+            if let reach {
+                stats.alerts += 1
+                try emit(detector.raise(reach.finding(for: e, score: score)))
             }
         } else {
             // Training: no detector, so hold back what the forest itself finds anomalous.
@@ -299,6 +308,8 @@ public final class Engine {
         stats.dormantForgotten = b.dormantForgotten
         stats.detectorPruned = detector.counters.pruned
         (stats.logSources, stats.logSourcesUntracked, stats.credentialsBound) = detector.watchCounts
+        (stats.credentialsMinted, stats.actorsTracked) = stitcher.tracked
+        stats.eventsStitched = stitcher.counters.stitched
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import VigilBaseline
 import VigilCore
+import VigilIdentity
 import VigilDetection
 import VigilScoring
 
@@ -59,6 +60,8 @@ public struct ModelSnapshot: Codable, Sendable {
     public var drift: DriftMonitor?
     public var eventsLearned: Int
     public var newestEvent: Int64
+    /// Minted credentials and actors' role histories (absent in snapshots written before stitching).
+    public var identity: IdentityStitcher?
 }
 
 /// Settings given on the command line (`--max-principals`, `--memory-limit`, `--reorder-window`),

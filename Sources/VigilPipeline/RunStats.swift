@@ -39,6 +39,11 @@ public struct RunStats: Sendable {
     public var logSources = 0
     public var logSourcesUntracked = 0
     public var credentialsBound = 0
+    /// Identity stitching: minted keys and actor role histories tracked, events given their actor
+    /// through a minted key.
+    public var credentialsMinted = 0
+    public var actorsTracked = 0
+    public var eventsStitched = 0
     /// Latest Kolmogorov–Smirnov statistic per feature (reference vs live window).
     public var driftKS: [(String, Double)] = []
 
@@ -55,6 +60,7 @@ public struct RunStats: Sendable {
         o += ",\"principals_compacted\":\(principalsCompacted),\"principals_restored\":\(principalsRestored)"
         o += ",\"dormant_forgotten\":\(dormantForgotten),\"detector_pruned\":\(detectorPruned)"
         o += ",\"log_sources\":\(logSources),\"log_sources_untracked\":\(logSourcesUntracked),\"credentials_bound\":\(credentialsBound)"
+        o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched)"
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"

@@ -33,10 +33,14 @@ public struct PIIRedactor: Sendable {
         return "pii:" + mac.prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The alert with e-mail and IP addresses replaced in the principal, title and reason texts.
+    /// The alert with e-mail and IP addresses replaced in the principal, the actor (its origin and
+    /// chain: SAML subjects and role session names are often e-mail addresses), title and reason texts.
     public func redact(_ a: Alert) -> Alert {
         var out = a
         out.finding.principal = redact(text: a.finding.principal)
+        if let actor = a.finding.actor {
+            out.finding.actor = ActorChain(arn: redact(text: actor.arn), chain: actor.chain.map { redact(text: $0) })
+        }
         out.finding.title = redact(text: a.finding.title)
         for i in out.finding.reasons.indices { out.finding.reasons[i].text = redact(text: out.finding.reasons[i].text) }
         return out

@@ -41,7 +41,9 @@ public enum WebhookPayload {
         let icon = [Severity.critical: ":rotating_light:", .high: ":red_circle:", .medium: ":large_orange_circle:",
                      .low: ":large_yellow_circle:", .info: ":information_source:"][f.severity] ?? ""
         let headline = "\(icon) *\(f.severity.name.uppercased())* \(slackEscape(f.title))"
-        var detail = "*Principal:* \(slackEscape(f.principal))\n*When:* \(EventTime.format(f.time))  *Source:* \(f.source.rawValue)"
+        var detail = "*Principal:* \(slackEscape(f.principal))\n"
+        if let actor = f.actor { detail += "*Actor:* \(slackEscape(actor.text))\n" }
+        detail += "*When:* \(EventTime.format(f.time))  *Source:* \(f.source.rawValue)"
         if let r = f.rule { detail += "  *Rule:* \(slackEscape(r))" }
         if !f.attack.isEmpty { detail += "\n*ATT&amp;CK:* " + f.attack.map(slackEscape).joined(separator: ", ") }
         let reasons = f.reasons.prefix(5).map { "• " + slackEscape($0.text) }.joined(separator: "\n")
@@ -98,8 +100,14 @@ public enum WebhookPayload {
         o += "]},\"actor\":{\"user\":{\"uid\":"
         JSONText.appendString(f.principal, to: &o)
         o += "}},\"risk_score\":\(Int((min(1, max(0, f.score)) * 100).rounded()))"
-        o += ",\"unmapped\":{\"source\":\"\(f.source.rawValue)\",\"events_total\":\(f.eventsTotal)}}"
-        return o
+        o += ",\"unmapped\":{\"source\":\"\(f.source.rawValue)\",\"events_total\":\(f.eventsTotal)"
+        // OCSF's actor is the identity that made the call (the role session); the identity the
+        // session's credentials trace back to has no OCSF attribute, so it travels as Vigil wrote it.
+        if let actor = f.actor {
+            o += ",\"actor\":"
+            actor.appendJSON(to: &o)
+        }
+        return o + "}}"
     }
 
     /// `X-Vigil-Signature` value: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.

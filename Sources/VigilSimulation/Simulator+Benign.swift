@@ -33,16 +33,20 @@ extension Simulator {
                 let n = weekend ? rng.int(2...8) : rng.int(6...40)
                 for _ in 0..<n {
                     t += Int64(rng.exponential(mean: 45) * 1000) + 1000
-                    let c: Call
-                    switch a.persona {
-                    case .analyst: c = catalog.analyst(&rng)
-                    case .admin: c = catalog.admin(&rng)
-                    default: c = catalog.developer(&rng)
-                    }
+                    let c = workCall(a.persona)
                     let region = a.regions.count > 1 && rng.chance(0.3) ? a.regions[1] : a.regions[0]
                     emit(a, rng.chance(0.01) ? c.denied() : c, at: t, ip: ip, region: region, label: label, scenario: scenario)
                 }
             }
+        }
+    }
+
+    /// One call of a person's working day, by what they do.
+    mutating func workCall(_ persona: Actor.Persona) -> Call {
+        switch persona {
+        case .analyst: return catalog.analyst(&rng)
+        case .admin: return catalog.admin(&rng)
+        default: return catalog.developer(&rng)
         }
     }
 

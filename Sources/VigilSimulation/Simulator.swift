@@ -57,6 +57,8 @@ public struct Simulator {
     /// Records of the other clouds, and their own random stream (see Simulator+Clouds).
     var cloud: [SimEvent] = []
     var crng: SimRandom
+    /// Roles worked through by sessions (Simulator+Roles), counted as principals too.
+    var sessionRoles: Set<String> = []
 
     public init(config: SimulationConfig) {
         self.config = config
@@ -72,6 +74,7 @@ public struct Simulator {
         for a in actors { simulateBenign(a) }
         benignSurprises()
         attacks()
+        roleActivity()
         if config.clouds.contains("gcp") { gcpActivity() }
         if config.clouds.contains("azure") { azureActivity() }
         if config.clouds.count > 1 { s3AccessActivity() }
@@ -84,7 +87,7 @@ public struct Simulator {
             csv += "\(e.id),\(e.label!),\(e.scenario)\n"
             if e.label == "attack" { attackCount += 1; scenarios.insert(e.scenario) }
         }
-        let keys = Set(actors.map(\.principalKey))
+        let keys = Set(actors.map(\.principalKey)).union(sessionRoles)
         var out = SimulationOutput(lines: events.map(\.json), labelsCSV: csv, attackEvents: attackCount,
                                    scenarios: scenarios.sorted(), principals: keys.count)
         for name in Set(cloud.map(\.stream)).sorted() {

@@ -77,4 +77,59 @@ public enum TestSupport {
         s += "\"requestParameters\":\(request),\"eventID\":\"\(id)\",\"readOnly\":true,\"recipientAccountId\":\"123456789012\"}"
         return s
     }
+
+    /// `userIdentity` of an IAM user calling with its long-term key.
+    public static func userIdentity(_ user: String, key: String = "AKIAEXAMPLE", account: String = "123456789012") -> String {
+        "{\"type\":\"IAMUser\",\"principalId\":\"AIDAEXAMPLE\(user.uppercased())\",\"arn\":\"arn:aws:iam::\(account):user/\(user)\",\"accountId\":\"\(account)\",\"accessKeyId\":\"\(key)\",\"userName\":\"\(user)\"}"
+    }
+
+    /// `userIdentity` of a role session calling with its temporary key.
+    public static func sessionIdentity(role: String, session: String, key: String, account: String = "123456789012",
+                                       sourceIdentity: String? = nil) -> String {
+        var s = "{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLE:\(session)\",\"arn\":\"arn:aws:sts::\(account):assumed-role/\(role)/\(session)\","
+        s += "\"accountId\":\"\(account)\",\"accessKeyId\":\"\(key)\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"arn\":\"arn:aws:iam::\(account):role/\(role)\",\"accountId\":\"\(account)\",\"userName\":\"\(role)\"},"
+        if let sid = sourceIdentity { s += "\"sourceIdentity\":\"\(sid)\"," }
+        s += "\"attributes\":{\"creationDate\":\"2026-03-02T09:00:00Z\",\"mfaAuthenticated\":\"false\"}}}"
+        return s
+    }
+
+    /// A CloudTrail record with any `userIdentity`, request and response (JSON texts).
+    public static func cloudTrail(id: String, time: String, identity: String, source: String, name: String,
+                                  ip: String = "198.51.100.7", request: String = "null", response: String = "null",
+                                  readOnly: Bool = false) -> String {
+        var s = "{\"eventVersion\":\"1.09\",\"userIdentity\":\(identity),\"eventTime\":\"\(time)\",\"eventSource\":\"\(source).amazonaws.com\","
+        s += "\"eventName\":\"\(name)\",\"awsRegion\":\"us-east-1\",\"sourceIPAddress\":\"\(ip)\",\"userAgent\":\"aws-cli/2.15.30 Python/3.11.8\","
+        s += "\"requestParameters\":\(request),\"responseElements\":\(response),\"eventID\":\"\(id)\",\"readOnly\":\(readOnly),"
+        s += "\"eventType\":\"AwsApiCall\",\"recipientAccountId\":\"123456789012\"}"
+        return s
+    }
+
+    /// An `sts:AssumeRole` record: `identity` assumes `role` (a role name in account 123456789012)
+    /// and receives temporary key `newKey` (with a session token that must never surface).
+    public static func assumeRole(id: String, time: String, identity: String, role: String, session: String, newKey: String,
+                                  duration: Int = 3600, ip: String = "198.51.100.7") -> String {
+        let arn = "arn:aws:iam::123456789012:role/\(role)"
+        let request = "{\"roleArn\":\"\(arn)\",\"roleSessionName\":\"\(session)\",\"durationSeconds\":\(duration)}"
+        let response = "{\"credentials\":{\"accessKeyId\":\"\(newKey)\",\"sessionToken\":\"IQoJb3JpZ2luX2VjSECRET\(newKey)\",\"expiration\":\"Mar 2, 2026, 10:00:00 AM\"},"
+            + "\"assumedRoleUser\":{\"assumedRoleId\":\"AROAEXAMPLE:\(session)\",\"arn\":\"arn:aws:sts::123456789012:assumed-role/\(role)/\(session)\"}}"
+        return cloudTrail(id: id, time: time, identity: identity, source: "sts", name: "AssumeRole", ip: ip, request: request, response: response)
+    }
+
+    /// alice (long-term key) → role/build → role/deploy → role/admin, each hop signed with the key the
+    /// last one minted, then the last session stops the trail: the role chain of the detection issue.
+    public static func threeHopChainThenStopLogging() -> [String] {
+        let alice = userIdentity("alice", key: "AKIAALICE0000000001")
+        return [
+            assumeRole(id: "hop-1", time: "2026-03-02T09:00:00Z", identity: alice, role: "build", session: "alice", newKey: "ASIABUILD0000000001"),
+            assumeRole(id: "hop-2", time: "2026-03-02T09:01:00Z",
+                       identity: sessionIdentity(role: "build", session: "alice", key: "ASIABUILD0000000001"),
+                       role: "deploy", session: "ci-4411", newKey: "ASIADEPLOY000000001"),
+            assumeRole(id: "hop-3", time: "2026-03-02T09:02:00Z",
+                       identity: sessionIdentity(role: "deploy", session: "ci-4411", key: "ASIADEPLOY000000001"),
+                       role: "admin", session: "botocore-session-1709370000", newKey: "ASIAADMIN0000000001"),
+            cloudTrail(id: "stop-1", time: "2026-03-02T09:03:00Z",
+                       identity: sessionIdentity(role: "admin", session: "botocore-session-1709370000", key: "ASIAADMIN0000000001"),
+                       source: "cloudtrail", name: "StopLogging", request: "{\"name\":\"management-trail\"}"),
+        ]
+    }
 }

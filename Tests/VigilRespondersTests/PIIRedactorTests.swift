@@ -1,4 +1,5 @@
 import Testing
+import VigilCore
 @testable import VigilResponders
 
 @Suite struct PIIRedactorTests {
@@ -19,5 +20,15 @@ import Testing
         #expect(r.redact(text: "arn:aws:iam::123456789012:role/admin") == "arn:aws:iam::123456789012:role/admin")
         #expect(r.redact(text: "first request from network 45.104.155.0/24") == "first request from network \(r.token("45.104.155.0"))/24")
         #expect(r.redact(text: "version 1.2.3.4567 and 300.1.1.1") == "version 1.2.3.4567 and 300.1.1.1")
+    }
+
+    @Test func theActor_isRedactedLikeThePrincipal() {
+        var f = Finding(kind: .rule, rule: "x", principal: "arn:aws:sts::123456789012:assumed-role/okta-admin/dana@example.com", source: .cloudtrail,
+                        time: 0, score: 0.5, severity: .high, attack: [], title: "t", reasons: [], events: ["e"], eventsTotal: 1)
+        f.actor = ActorChain(arn: "arn:aws:iam::123456789012:saml-provider/Okta/dana@example.com", chain: ["arn:aws:iam::123456789012:role/okta-admin"])
+        let out = r.redact(Alert(finding: f, incident: nil))
+        #expect(out.finding.actor?.arn == "arn:aws:iam::123456789012:saml-provider/Okta/" + r.token("dana@example.com"))
+        #expect(out.finding.actor?.chain == ["arn:aws:iam::123456789012:role/okta-admin"])
+        #expect(!out.jsonLine().contains("dana@"))
     }
 }

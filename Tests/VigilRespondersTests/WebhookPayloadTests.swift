@@ -37,6 +37,25 @@ import VigilCore
         #expect(text.contains("&lt;!channel&gt;&amp;&lt;https://x|y&gt;"))
     }
 
+    func stitched() -> Alert {
+        var a = alert(principal: "arn:aws:sts::123456789012:assumed-role/admin/botocore-session-1")
+        a.finding.actor = ActorChain(arn: "arn:aws:iam::123456789012:user/alice",
+                                     chain: ["arn:aws:iam::123456789012:role/build", "arn:aws:iam::123456789012:role/admin"])
+        return a
+    }
+
+    @Test func theOriginatingActor_travelsInSlackAndOCSF() throws {
+        let a = stitched()
+        let slack = WebhookPayload.render(a, as: .slack)
+        #expect(slack.contains("*Actor:* arn:aws:iam::123456789012:user/alice → arn:aws:iam::123456789012:role/build → arn:aws:iam::123456789012:role/admin"))
+        let o = try JSONSerialization.jsonObject(with: Data(WebhookPayload.render(a, as: .ocsf).utf8)) as! [String: Any]
+        let actor = (o["unmapped"] as! [String: Any])["actor"] as! [String: Any]
+        #expect(actor["arn"] as? String == "arn:aws:iam::123456789012:user/alice")
+        #expect(actor["chain"] as? [String] == a.finding.actor?.chain)
+        #expect(((o["actor"] as! [String: Any])["user"] as! [String: Any])["uid"] as? String == a.finding.principal)
+        #expect(!WebhookPayload.render(alert(), as: .slack).contains("Actor:"))   // absent when unknown
+    }
+
     @Test func signature_isHMACOverTimestampDotBody() {
         let body = Array("{\"id\":\"x\"}".utf8)
         let sig = WebhookPayload.signature(secret: Array("k".utf8), timestamp: 1_700_000_000, body: body)

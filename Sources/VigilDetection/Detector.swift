@@ -24,6 +24,21 @@ public struct DetectorCounters: Codable, Sendable, Equatable {
     public var joined = 0
     public var incidents = 0
     public var pruned = 0
+    /// Anomaly findings raised by cold-start priors (counted in `anomalyFindings` too).
+    public var coldStart = 0
+
+    public init() {}
+
+    /// Snapshots written before a counter existed read it as 0.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        ruleFindings = try c.decodeIfPresent(Int.self, forKey: .ruleFindings) ?? 0
+        anomalyFindings = try c.decodeIfPresent(Int.self, forKey: .anomalyFindings) ?? 0
+        joined = try c.decodeIfPresent(Int.self, forKey: .joined) ?? 0
+        incidents = try c.decodeIfPresent(Int.self, forKey: .incidents) ?? 0
+        pruned = try c.decodeIfPresent(Int.self, forKey: .pruned) ?? 0
+        coldStart = try c.decodeIfPresent(Int.self, forKey: .coldStart) ?? 0
+    }
 }
 
 /// Scores + rules → findings → incidents → alerts. Synchronous and pure (event time only).
@@ -44,6 +59,8 @@ public struct Detector {
     var credentials = CredentialBinding()
     /// Log sources and when each last delivered.
     var silence = SilenceWatch()
+    /// Young principals' cold-start alerts so far (one per distinct action).
+    var coldStart = ColdStartWatch()
     var newest: Int64 = Int64.min
     var sincePrune = 0
     public internal(set) var counters = DetectorCounters()
@@ -103,8 +120,10 @@ public struct Detector {
         }
         let threshold = config.threshold(learned: fv.context.learnedEvents)
         if score >= config.anomalyThreshold { out.anomalous = true }
+        var anomalyRaised = false
         // The corroboration sum is only needed for events that score high enough (most do not).
         if score >= threshold && Feature.allCases.reduce(0.0, { $0 + Explainer.weight($1, fv) }) >= config.minSignal {
+            anomalyRaised = true
             if let last = anomalyOpen[e.principal], e.time - last <= config.anomalyCooldown, e.time >= last {
                 anomalyOpen[e.principal] = e.time
                 counters.joined += 1
@@ -115,6 +134,17 @@ public struct Detector {
                 counters.anomalyFindings += 1
                 out.alerts.append(assign(f))
             }
+        }
+        // Cold start: a young principal's first high-impact calls, by their priors (rules speak first).
+        if !anomalyRaised, !out.ruleMatched, !rules.priors.isEmpty, fv.context.learnedEvents < config.maturityEvents,
+           let hit = coldStart.observe(e, fv, priors: rules.priors, maturity: config.maturityEvents) {
+            let f = coldStartFinding(e, fv, score, hit.category, strength: hit.strength, window: windowIDs())
+            anomalyOpen[e.principal] = e.time
+            out.anomalous = true
+            if f.severity >= .high { out.severe = true }
+            counters.anomalyFindings += 1
+            counters.coldStart += 1
+            out.alerts.append(assign(f))
         }
         if let last = anomalyOpen[e.principal], e.time >= last, e.time - last <= config.anomalyCooldown { out.suspect = true }
         // Findings about the event's principal name who is behind it; a silent source has no actor.
@@ -163,6 +193,7 @@ public struct Detector {
         let before = bursts.count + anomalyOpen.count + incidents.count
         bursts = bursts.filter { $0.value.last >= horizon }
         anomalyOpen = anomalyOpen.filter { $0.value >= horizon }
+        coldStart.prune(before: horizon)
         incidents = incidents.filter { $0.value.last >= horizon }
         let tracked = bursts.count + anomalyOpen.count + incidents.count
         if tracked > config.maxTracked {

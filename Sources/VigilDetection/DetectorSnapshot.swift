@@ -17,6 +17,8 @@ public struct DetectorSnapshot: Codable, Sendable {
     var credentials: CredentialBinding?
     /// Log sources watched for silence (absent in snapshots written before it existed).
     var silence: SilenceWatch?
+    /// Cold-start alerts per young principal (absent in snapshots written before it existed).
+    var coldStart: ColdStartWatch?
     public var counters: DetectorCounters
 
     /// Burst state keyed by rule ID (not index), so snapshots read the same after rules are reordered.
@@ -33,7 +35,7 @@ extension Detector {
         let entries = bursts.map { DetectorSnapshot.BurstEntry(rule: rules.rules[$0.key.rule].id, principal: $0.key.principal, state: $0.value) }
             .sorted { $0.rule != $1.rule ? $0.rule < $1.rule : $0.principal < $1.principal }
         return DetectorSnapshot(ruleIDs: rules.rules.map(\.id), bursts: entries, anomalyOpen: anomalyOpen, incidents: incidents,
-                                newest: newest, sincePrune: sincePrune, credentials: credentials, silence: silence, counters: counters)
+                                newest: newest, sincePrune: sincePrune, credentials: credentials, silence: silence, coldStart: coldStart, counters: counters)
     }
 
     /// Restores a detector; throws when the snapshot's version or rules do not match.
@@ -56,6 +58,7 @@ extension Detector {
         sincePrune = s.sincePrune
         credentials = s.credentials ?? CredentialBinding()
         silence = s.silence ?? SilenceWatch()
+        coldStart = s.coldStart ?? ColdStartWatch()
         counters = s.counters
     }
 }

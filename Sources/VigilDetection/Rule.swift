@@ -111,6 +111,8 @@ public struct Rule: Decodable, Sendable {
 /// The rules in force, loaded from JSON `{"rules":[...]}` and checked for duplicate IDs.
 public struct RuleSet: Sendable {
     public var rules: [Rule]
+    /// Cold-start priors (`Models/priors.json`); empty: no cold-start alerts.
+    public var priors: ActionPriors = .none
 
     public init(rules: [Rule]) { self.rules = rules }
 

@@ -22,6 +22,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Rules file (default: Models/rules.json found beside the binary's checkout or in the current directory, or $VIGIL_RULES).", valueName: "path"))
     var rules: String?
 
+    @Option(help: ArgumentHelp("Cold-start priors: what each kind of call can do, used while a principal's baseline is young (default: Models/priors.json found as the rules file is, or $VIGIL_PRIORS; 'none' turns cold-start alerts off).", valueName: "path|none"))
+    var priors: String?
+
     @Option(name: .customLong("dead-letter"), help: ArgumentHelp("Write records that cannot be used (with position and reason) to this JSONL file.", valueName: "path"))
     var deadLetter: String?
 
@@ -74,6 +77,7 @@ struct EngineOptions: ParsableArguments {
     func makeEngine(session: StateSession? = nil, extraRules: [Rule] = []) throws -> Engine {
         var ruleSet = try RulesLocator.load(explicit: rules)
         ruleSet.rules += extraRules
+        ruleSet.priors = try PriorsLocator.load(explicit: priors)
         if let cp = session?.restored {
             if model != nil && !quiet {
                 printError("vigil: resuming from the checkpoint in \(session!.directory.path); --model \(model!) is not used")
@@ -196,6 +200,26 @@ enum RulesLocator {
             return try ModelFile.locate(explicit, relative: "Models/rules.json", env: "VIGIL_RULES")
         } catch {
             throw Failure.usage("no rules file found: pass --rules PATH or set VIGIL_RULES")
+        }
+    }
+}
+
+/// Finds the cold-start priors as the rules file is found: `--priors PATH`, `$VIGIL_PRIORS`,
+/// `Models/priors.json` installed or above the binary, or in the current directory. `none`: off.
+enum PriorsLocator {
+    static func load(explicit: String?) throws -> ActionPriors {
+        if explicit == "none" { return .none }
+        let path: String
+        do {
+            path = try ModelFile.locate(explicit, relative: "Models/priors.json", env: "VIGIL_PRIORS")
+        } catch {
+            throw Failure.usage("no cold-start priors found: pass --priors PATH (or --priors none) or set VIGIL_PRIORS")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.usage("cannot read priors file \(path)") }
+        do {
+            return try ActionPriors.load(json: Array(data))
+        } catch {
+            throw Failure.usage("\(path): \(error)")
         }
     }
 }

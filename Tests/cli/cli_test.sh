@@ -36,6 +36,13 @@ check "--format mapped without --mapping exits 2" exit_code 2 "$VIGIL" replay --
 check "missing input exits 3" exit_code 3 "$VIGIL" replay "$TMP/does-not-exist.json"
 echo '{"version":1,"rules":[{"id":"x"}]}' > "$TMP/bad-rules.json"
 check "bad rules file exits 2" exit_code 2 "$VIGIL" replay --rules "$TMP/bad-rules.json" "$SAMPLE"
+echo '{"schema":"vigil.priors/1","date":"2026-12-04","provenance":[],"categories":[]}' > "$TMP/bad-priors.json"
+check "priors file without provenance exits 2" exit_code 2 "$VIGIL" replay --priors "$TMP/bad-priors.json" "$SAMPLE"
+# Cold start: one SSM SendCommand by an identity never seen before, replayed alone.
+echo '{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/stratus","accountId":"123456789012","accessKeyId":"AKIAEXAMPLE","userName":"stratus"},"eventTime":"2026-03-02T09:00:05Z","eventSource":"ssm.amazonaws.com","eventName":"SendCommand","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.30","requestParameters":{"documentName":"AWS-RunShellScript"},"eventID":"cold-1","readOnly":false,"recipientAccountId":"123456789012"}' > "$TMP/cold.json"
+check "cold start: a first high-impact call alerts by its prior, and --priors none turns that off" bash -c "
+  '$VIGIL' replay --quiet '$TMP/cold.json' | grep -q 'prior:compute-execution' &&
+  [ -z \"\$('$VIGIL' replay --quiet --priors none '$TMP/cold.json')\" ]"
 echo 'not a model' > "$TMP/bad.model"
 check "unreadable model exits 4" exit_code 4 "$VIGIL" replay --model "$TMP/bad.model" "$SAMPLE"
 

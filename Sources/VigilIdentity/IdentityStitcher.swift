@@ -76,37 +76,54 @@ public struct IdentityStitcher: Codable, Sendable {
     /// Stamps `e.actor` (CloudTrail events only) and records what a minting call minted. Returns a
     /// ``RoleReach`` when an established actor assumes a role it has never assumed before.
     public mutating func stitch(_ e: inout AccessEvent) -> RoleReach? {
-        guard e.source == .cloudtrail else { return nil }
+        let r = stitch(e)
+        if let actor = r.actor { e.actor = actor }
+        return r.reach
+    }
+
+    /// What stitching found for one event: the actor its credentials trace back to (nil when it acts
+    /// as itself or its origin is unknown) and a role reach.
+    public struct Stitch: Sendable {
+        public var actor: ActorChain?
+        public var reach: RoleReach?
+    }
+
+    /// The same without touching the event, so the engine copies an event only
+    /// when there is an actor to stamp on it (most events have none).
+    public mutating func stitch(_ e: AccessEvent) -> Stitch {
+        guard e.source == .cloudtrail else { return Stitch() }
         if e.time > newest { newest = e.time }
+        var out = Stitch()
         if !keys.isEmpty, let k = e.accessKeyID, let i = keys[k], e.time <= i.expires + Self.grace {
-            e.actor = i.actor
+            out.actor = i.actor
             counters.stitched += 1
         }
         // An event that acts as itself (an IAM user, a session with a source identity) keeps `actor`
         // nil here: `AccessEvent.resolvedActor` names it when an alert or a minting call needs it.
-        var reach: RoleReach?
         if let raw = e.raw, e.outcome == .success, e.action.utf8.starts(with: Self.stsPrefix), Self.mintingActions.contains(e.action),
            let m = MintedCredentials.read(raw) {
-            reach = mint(&e, m)
+            out.reach = mint(e, m, actor: &out.actor)
         }
         sincePrune += 1
         if sincePrune >= 65_536 || keys.count > Self.keyCap || actors.count > Self.actorCap { prune() }
-        return reach
+        return out
     }
 
     static let stsPrefix = Array("sts:".utf8)
 
-    mutating func mint(_ e: inout AccessEvent, _ m: MintedCredentials) -> RoleReach? {
+    /// Records the key a minting call minted; `actor` is the call's own stitched actor (set to the
+    /// federated user for SAML and web identity, who is who acts in that very call).
+    mutating func mint(_ e: AccessEvent, _ m: MintedCredentials, actor: inout ActorChain?) -> RoleReach? {
         let op = e.operation
         var origin: ActorChain?
         if op == "AssumeRoleWithSAML" || op == "AssumeRoleWithWebIdentity" {
             let provider = (op == "AssumeRoleWithSAML" ? m.samlProvider ?? m.provider : m.provider) ?? "unknown-provider"
             if let subject = m.subject ?? e.actorName {
                 origin = ActorChain(arn: provider + "/" + subject)
-                e.actor = origin   // the federated user is who acts in this very call
+                actor = origin
             }
         } else {
-            origin = e.resolvedActor
+            origin = actor ?? e.ownActor
         }
         if origin == nil, let sid = m.sourceIdentity { origin = ActorChain(arn: "source-identity:" + sid) }
         guard let origin else {

@@ -205,8 +205,19 @@ public final class Engine {
     public private(set) var current: AccessEvent?
 
     /// Runs one parsed event through baseline, scorer and detector.
-    public func process(_ e: consuming AccessEvent, emit: (Alert) throws -> Void) throws {
-        let reach = stitcher.stitch(&e)
+    public func process(_ event: AccessEvent, emit: (Alert) throws -> Void) throws {
+        let stitched = stitcher.stitch(event)
+        if let actor = stitched.actor {
+            var e = event
+            e.actor = actor
+            try process(e, reach: stitched.reach, emit: emit)
+        } else {
+            try process(event, reach: stitched.reach, emit: emit)
+        }
+    }
+
+    /// The event with its stitched actor, through baseline, scorer and detector.
+    func process(_ e: AccessEvent, reach: RoleReach?, emit: (Alert) throws -> Void) throws {
         current = e
         defer { current = nil }
         stats.events += 1

@@ -321,6 +321,7 @@ public final class Engine {
         (stats.logSources, stats.logSourcesUntracked, stats.credentialsBound) = detector.watchCounts
         (stats.credentialsMinted, stats.actorsTracked) = stitcher.tracked
         stats.eventsStitched = stitcher.counters.stitched
+        stats.identityPruned = stitcher.counters.pruned
         stats.coldStartAlerts = detector.counters.coldStart
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }

@@ -44,6 +44,8 @@ public struct RunStats: Sendable {
     public var credentialsMinted = 0
     public var actorsTracked = 0
     public var eventsStitched = 0
+    /// Minted keys and actor histories dropped by credential expiry, actor memory or the caps.
+    public var identityPruned = 0
     /// Anomaly alerts raised by cold-start priors (young principals' first high-impact calls).
     public var coldStartAlerts = 0
     /// Latest Kolmogorov–Smirnov statistic per feature (reference vs live window).
@@ -62,7 +64,7 @@ public struct RunStats: Sendable {
         o += ",\"principals_compacted\":\(principalsCompacted),\"principals_restored\":\(principalsRestored)"
         o += ",\"dormant_forgotten\":\(dormantForgotten),\"detector_pruned\":\(detectorPruned)"
         o += ",\"log_sources\":\(logSources),\"log_sources_untracked\":\(logSourcesUntracked),\"credentials_bound\":\(credentialsBound)"
-        o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"cold_start_alerts\":\(coldStartAlerts)"
+        o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"identity_pruned\":\(identityPruned),\"cold_start_alerts\":\(coldStartAlerts)"
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"

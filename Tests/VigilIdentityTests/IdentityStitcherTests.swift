@@ -157,4 +157,17 @@ let stopLogging = chain.last!
         _ = s.stitch(&late)
         #expect(late.actor == nil)
     }
+
+    @Test func expiredKeys_arePrunedInEventTime_andCounted() {
+        var s = IdentityStitcher()
+        var mint = event(TestSupport.assumeRole(id: "m", time: "2026-03-02T09:00:00Z", identity: alice, role: "build", session: "alice",
+                                                newKey: "ASIABUILD0000000001", duration: 900))
+        _ = s.stitch(&mint)
+        #expect(s.tracked.keys == 1)
+        var later = event(TestSupport.cloudTrail(id: "l", time: "2026-03-02T11:00:00Z", identity: alice, source: "s3", name: "ListBuckets", readOnly: true))
+        for _ in 0..<65_536 { _ = s.stitch(&later) }   // pruning runs every 65,536 events
+        #expect(s.tracked.keys == 0)
+        #expect(s.tracked.actors == 1)   // alice's role history outlives her keys (30 days)
+        #expect(s.counters.pruned == 1)
+    }
 }

@@ -62,17 +62,11 @@ extension Baseline {
     /// because the role, shared by many people, has not seen it from them. Novelty to both is kept.
     func vouch(_ fv: inout FeatureVector, by actor: PrincipalState, _ l: Lesson) {
         let mem = config.noveltyMemory
-        if fv.values[Feature.newNetwork.rawValue] == 1, actor.networks.last(l.network, now: l.time, memory: mem) != nil {
-            fv.values[Feature.newNetwork.rawValue] = 0
-            fv.raw[Feature.newNetwork.rawValue] = 0
-        }
-        if fv.values[Feature.newUserAgent.rawValue] == 1, actor.agents.last(l.agent, now: l.time, memory: mem) != nil {
-            fv.values[Feature.newUserAgent.rawValue] = 0
-            fv.raw[Feature.newUserAgent.rawValue] = 0
-        }
-        if fv.values[Feature.newRegion.rawValue] == 1, actor.regions.last(l.region, now: l.time, memory: mem) != nil {
-            fv.values[Feature.newRegion.rawValue] = 0
-            fv.raw[Feature.newRegion.rawValue] = 0
+        for (f, set, key) in [(Feature.newNetwork, actor.networks, l.network), (.newUserAgent, actor.agents, l.agent),
+                              (.newRegion, actor.regions, l.region)]
+        where fv.values[f.rawValue] == 1 && set.last(key, now: l.time, memory: mem) != nil {
+            fv.values[f.rawValue] = 0
+            fv.raw[f.rawValue] = 0
         }
     }
 }

@@ -124,10 +124,7 @@ public struct Baseline {
     /// clients, regions) is theirs too, so their next call as themselves from that network is not new.
     /// Only what is learned (not held back as anomalous) is taught.
     mutating func teachActor(slot s: Int, _ l: Lesson) {
-        let cap = config.knownSetCap
-        states[s].networks.insert(l.network, at: l.time, cap: cap)
-        states[s].agents.insert(l.agent, at: l.time, cap: cap)
-        states[s].regions.insert(l.region, at: l.time, cap: cap)
+        states[s].know(l, cap: config.knownSetCap)
         account(s, states[s])
     }
 
@@ -150,9 +147,7 @@ public struct Baseline {
         defer { swap(&st, &states[slot]) }
         let c = config
         st.actions.insert(l.action, at: l.time, cap: c.knownSetCap)
-        st.networks.insert(l.network, at: l.time, cap: c.knownSetCap)
-        st.agents.insert(l.agent, at: l.time, cap: c.knownSetCap)
-        st.regions.insert(l.region, at: l.time, cap: c.knownSetCap)
+        st.know(l, cap: c.knownSetCap)
         if l.time > st.hoursAt {
             let f = Self.decay(l.time - st.hoursAt, halfLife: c.hourHalfLife)
             for h in 0..<24 { st.hours[h] *= f }

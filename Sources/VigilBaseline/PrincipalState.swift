@@ -33,6 +33,14 @@ public struct Lesson: Codable, Sendable {
 /// Memory is bounded: the window holds at most `windowCap` entries, each known-set at most
 /// `knownSetCap` keys, the hold queue at most `maxHeld` lessons.
 struct PrincipalState: Codable, Sendable {
+    /// Learns the network, client and region of a lesson (its principal's or, through a role
+    /// session, its originating actor's).
+    mutating func know(_ l: Lesson, cap: Int) {
+        networks.insert(l.network, at: l.time, cap: cap)
+        agents.insert(l.agent, at: l.time, cap: cap)
+        regions.insert(l.region, at: l.time, cap: cap)
+    }
+
     var firstSeen: Int64
     var lastSeen: Int64
     var events: Int = 0

@@ -48,8 +48,6 @@ public struct ActionPriors: Sendable {
     /// No priors: every action 0 (the cold-start path is off).
     public static let none = ActionPriors()
 
-    public var isEmpty: Bool { categories.isEmpty && verbs.isEmpty }
-
     public init() {}
 
     /// The prior of `action` (`service:Operation`); `readOnly` as the record says, else read off

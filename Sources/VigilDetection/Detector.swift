@@ -136,8 +136,7 @@ public struct Detector {
             }
         }
         // Cold start: a young principal's first high-impact calls, by their priors (rules speak first).
-        if !anomalyRaised, !out.ruleMatched, !rules.priors.isEmpty, fv.context.learnedEvents < config.maturityEvents,
-           let hit = coldStart.observe(e, fv, priors: rules.priors, maturity: config.maturityEvents) {
+        if !anomalyRaised, !out.ruleMatched, let hit = coldStart.observe(e, fv, priors: rules.priors, maturity: config.maturityEvents) {
             let f = coldStartFinding(e, fv, score, hit.category, strength: hit.strength, window: windowIDs())
             anomalyOpen[e.principal] = e.time
             out.anomalous = true

@@ -81,7 +81,7 @@ struct MintedCredentials: Equatable {
     /// When the credentials stop working: `durationSeconds` after the call, else the written
     /// expiration, else the call's default lifetime (`fallback`). Never before the call itself.
     func expires(issuedAt t: Int64, fallback: Int64) -> Int64 {
-        if let d = durationSeconds, d > 0 { return t + min(d, 36 * 3600) * 1000 }
+        if let d = durationSeconds, d > 0 { return t + min(d, 36 * 3600) * EventTime.second }
         if let x = expiration, let e = Self.parseExpiration(x), e > t { return min(e, t + 36 * EventTime.hour) }
         return t + fallback
     }

@@ -180,27 +180,32 @@ struct EngineOptions: ParsableArguments {
     }
 }
 
-/// Finds the rules file: explicit path, `$VIGIL_RULES`, `Models/rules.json` above the binary
-/// (a checkout's `.build/...`), or in the current directory.
-enum RulesLocator {
-    static func load(explicit: String?) throws -> RuleSet {
-        let path = try locate(explicit)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure.usage("cannot read rules file \(path)")
-        }
+/// Reads a data file under `Models/` found by ``ModelFile/locate(_:relative:env:)`` and decodes it;
+/// every failure is a usage error naming the file (or, when none is found, `missing`).
+enum ModelFileLoader {
+    static func load<T>(_ explicit: String?, relative: String, env: String, missing: String,
+                        decode: ([UInt8]) throws -> T) throws -> T {
+        let path: String
         do {
-            return try RuleSet.load(json: Array(data))
+            path = try ModelFile.locate(explicit, relative: relative, env: env)
+        } catch {
+            throw Failure.usage(missing)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.usage("cannot read \(path)") }
+        do {
+            return try decode(Array(data))
         } catch {
             throw Failure.usage("\(path): \(error)")
         }
     }
+}
 
-    static func locate(_ explicit: String?) throws -> String {
-        do {
-            return try ModelFile.locate(explicit, relative: "Models/rules.json", env: "VIGIL_RULES")
-        } catch {
-            throw Failure.usage("no rules file found: pass --rules PATH or set VIGIL_RULES")
-        }
+/// Finds the rules file: explicit path, `$VIGIL_RULES`, `Models/rules.json` above the binary
+/// (a checkout's `.build/...`), or in the current directory.
+enum RulesLocator {
+    static func load(explicit: String?) throws -> RuleSet {
+        try ModelFileLoader.load(explicit, relative: "Models/rules.json", env: "VIGIL_RULES",
+                                 missing: "no rules file found: pass --rules PATH or set VIGIL_RULES", decode: RuleSet.load(json:))
     }
 }
 
@@ -209,18 +214,9 @@ enum RulesLocator {
 enum PriorsLocator {
     static func load(explicit: String?) throws -> ActionPriors {
         if explicit == "none" { return .none }
-        let path: String
-        do {
-            path = try ModelFile.locate(explicit, relative: "Models/priors.json", env: "VIGIL_PRIORS")
-        } catch {
-            throw Failure.usage("no cold-start priors found: pass --priors PATH (or --priors none) or set VIGIL_PRIORS")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.usage("cannot read priors file \(path)") }
-        do {
-            return try ActionPriors.load(json: Array(data))
-        } catch {
-            throw Failure.usage("\(path): \(error)")
-        }
+        return try ModelFileLoader.load(explicit, relative: "Models/priors.json", env: "VIGIL_PRIORS",
+                                        missing: "no cold-start priors found: pass --priors PATH (or --priors none) or set VIGIL_PRIORS",
+                                        decode: ActionPriors.load(json:))
     }
 }
 

@@ -225,7 +225,11 @@ public final class Engine {
         if newest != Int64.min && e.time < newest &- config.lateness { stats.late += 1 }
         newest = max(newest, e.time)
         let (fv, lesson) = baseline.observe(e)
-        let score = memo.score(forest, fv.values)
+        // Provisional trees (the forest's warm-up, built on 8…128 events) rank the first rows of a
+        // table well enough, but are too small to act on: an alert or a hold needs the real forest.
+        // Until it exists, events score 0 here, as they always did; the cold-start priors speak
+        // for the first day instead.
+        let score = forest.isReady ? memo.score(forest, fv.values) : 0
         var held = false
         if detecting {
             let principal = e.principal

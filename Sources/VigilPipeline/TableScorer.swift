@@ -37,6 +37,8 @@ public enum TableScorer {
             o += ",\"rows_per_s\":\(seconds > 0 ? Int(Double(rows) / seconds) : 0)"
             o += ",\"load_seconds\":" + JSONText.fixed(loadSeconds, digits: 3) + ",\"bad_rows\":\(badRows)"
             o += ",\"trees\":\(config.trees),\"sample_size\":\(config.sampleSize),\"window\":\(config.window),\"seed\":\(config.seed)"
+            o += ",\"rank_cuts\":" + JSONText.fixed(config.rankCuts, digits: 3) + ",\"kurtosis_weight\":" + JSONText.fixed(config.kurtosisWeight, digits: 3)
+            o += ",\"warmup\":\(config.warmup)"
             o += ",\"drift_ks_max\":[" + driftMax.map { JSONText.fixed($0, digits: 3) }.joined(separator: ",") + "]}"
             return o
         }

@@ -5,9 +5,11 @@ import VigilCore
 /// hot loop touches no reference counts and streams through contiguous memory. A rebuilt tree is
 /// written over its own slot, so memory is fixed: `trees × (2ψ − 1)` nodes.
 ///
-/// Trees are built like Liu et al.'s isolation trees — a feature chosen uniformly among those that
-/// vary in the node, a cut uniform within the node's range — but each node also keeps its points'
-/// bounding box, so a query *outside* that box is handled as a random cut would handle it (as random
+/// Trees are built like Liu et al.'s isolation trees — a feature chosen among those that vary in the
+/// node, a cut within the node's range — with two changes to the draws (``IsolationConfig``): features
+/// are weighted by their kurtosis in the tree's sample, and a share of the cuts is uniform over the
+/// gaps between distinct values (rank space) rather than over the value range. Each node also keeps
+/// its points' bounding box, so a query *outside* that box is handled as a random cut would handle it (as random
 /// cut forests do): at each node the chance that a cut separates the query from all the node's points
 /// is p = mean over features of e_f / (r_f + e_f), with r_f the node's range and e_f how far the
 /// query lies beyond it. The path length is then an expectation, computed exactly along one
@@ -45,11 +47,15 @@ public struct ForestStorage: Codable, Sendable {
     @inline(__always) var rightOffset: Int { 2 * stride + 4 }
     @inline(__always) var sizeOffset: Int { 2 * stride + 5 }
 
-    /// Builds tree `slot` on `points` (row-major, `dims` columns). O(ψ · height · dims).
-    mutating func build(slot: Int, points: [Double], count: Int, maxDepth: Int, rng: inout SplitMix64) {
+    /// Builds tree `slot` on `points` (row-major, `dims` columns). O(ψ · height · dims), plus a sort
+    /// of the node's values for a rank cut.
+    mutating func build(slot: Int, points: [Double], count: Int, maxDepth: Int, rankCuts: Double = 0,
+                        kurtosisWeight: Double = 0, rng: inout SplitMix64) {
         var idx = Array(0..<count)
         var next = slot * capacity
         var scratch = GrowScratch(stride: stride)
+        scratch.rankCuts = rankCuts
+        scratch.weight = Self.featureWeights(points, count: count, dims: dims, strength: kurtosisWeight)
         grow(points, &idx, 0, count, depth: 0, maxDepth: maxDepth, next: &next, rng: &rng, scratch: &scratch)
         built = max(built, slot + 1)
     }
@@ -83,7 +89,7 @@ public struct ForestStorage: Codable, Sendable {
         scratch.varying.removeAll(keepingCapacity: true)
         for f in 0..<dims where scratch.hi[f] > scratch.lo[f] { scratch.varying.append(f) }
         if scratch.varying.isEmpty { return node }
-        let f = scratch.varying[rng.below(scratch.varying.count)]
+        let f = scratch.pickFeature(&rng)
         // Cut within the exact (Double) range of the node's points in feature f.
         var dlo = Double.infinity, dhi = -Double.infinity
         for k in a..<b {
@@ -92,8 +98,13 @@ public struct ForestStorage: Codable, Sendable {
             if v > dhi { dhi = v }
         }
         guard dhi > dlo else { return node }
-        var cut = dlo + (dhi - dlo) * rng.unit()
-        if cut <= dlo { cut = dhi }   // keep both sides non-empty
+        var cut: Double
+        if scratch.rankCuts > 0 && rng.unit() < scratch.rankCuts {
+            cut = scratch.rankCut(p, idx, a, b, feature: f, dims: dims, rng: &rng)
+        } else {
+            cut = dlo + (dhi - dlo) * rng.unit()
+            if cut <= dlo { cut = dhi }   // keep both sides non-empty
+        }
         var m = a
         for k in a..<b where p[idx[k] * dims + f] < cut {
             idx.swapAt(k, m)
@@ -301,16 +312,106 @@ public struct ForestStorage: Codable, Sendable {
     }
 }
 
-/// Working buffers of one tree build: a node's box and the features that vary in it.
+extension ForestStorage {
+    /// Per feature, 1 + strength · ln(1 + kurtosis) over the tree's sample (all 1 for strength 0 or a
+    /// sample too small to say). Kurtosis is m4 / m2², 0 for a constant feature.
+    ///
+    /// Kurtosis ranks features by their tails, so it weighs only the features that can have one. A
+    /// feature with at most two distinct values in the sample (a log event's "first network", "first
+    /// client") has none: its kurtosis says only how rare the minority value is (≈ 1/p), and one cut
+    /// separates it whatever its weight. Such a flag gets the mean weight of the tailed features, so
+    /// the flags keep the share of cuts the classic uniform choice gives them and the weighting moves
+    /// cuts only among the tailed features.
+    static func featureWeights(_ p: [Double], count: Int, dims: Int, strength: Double) -> [Double] {
+        var w = [Double](repeating: 1, count: dims)
+        guard strength > 0, count >= 4 else { return w }
+        let n = Double(count)
+        var flags: [Int] = []
+        var tailedSum = 0.0
+        for f in 0..<dims {
+            if Self.isTwoValued(p, count: count, dims: dims, feature: f) {
+                flags.append(f)
+                continue
+            }
+            var mean = 0.0
+            for k in 0..<count { mean += p[k * dims + f] }
+            mean /= n
+            var m2 = 0.0, m4 = 0.0
+            for k in 0..<count {
+                let d = p[k * dims + f] - mean
+                m2 += d * d
+                m4 += d * d * d * d
+            }
+            m2 /= n
+            m4 /= n
+            let kurtosis = m2 > 0 && (m4 / (m2 * m2)).isFinite ? m4 / (m2 * m2) : 0
+            w[f] = 1 + strength * log1p(kurtosis)
+            tailedSum += w[f]
+        }
+        if flags.count < dims {
+            for f in flags { w[f] = tailedSum / Double(dims - flags.count) }
+        }
+        return w
+    }
+
+    /// True when feature `f` takes at most two distinct values among the `count` rows.
+    static func isTwoValued(_ p: [Double], count: Int, dims: Int, feature f: Int) -> Bool {
+        let first = p[f]
+        var second: Double?
+        for k in 1..<count {
+            let v = p[k * dims + f]
+            if v == first || v == second { continue }
+            if second != nil { return false }
+            second = v
+        }
+        return true
+    }
+}
+
+/// Working buffers of one tree build: a node's box, the features that vary in it, the tree's feature
+/// weights and room to sort a node's values for a rank cut.
 struct GrowScratch {
     var lo: [Float]
     var hi: [Float]
     var varying: [Int] = []
+    var weight: [Double] = []
+    var rankCuts = 0.0
+    var values: [Double] = []
 
     init(stride: Int) {
         lo = Array(repeating: 0, count: stride)
         hi = Array(repeating: 0, count: stride)
         varying.reserveCapacity(stride)
+    }
+
+    /// One of the varying features, drawn with probability proportional to its weight.
+    mutating func pickFeature(_ rng: inout SplitMix64) -> Int {
+        var total = 0.0
+        for f in varying { total += weight[f] }
+        var u = rng.unit() * total
+        for f in varying {
+            u -= weight[f]
+            if u < 0 { return f }
+        }
+        return varying[varying.count - 1]
+    }
+
+    /// A cut uniform within a gap between two consecutive distinct values of `feature` among the
+    /// node's points (`idx[a..<b]`), the gap drawn uniformly. Needs at least two distinct values.
+    mutating func rankCut(_ p: [Double], _ idx: [Int], _ a: Int, _ b: Int, feature f: Int, dims: Int,
+                          rng: inout SplitMix64) -> Double {
+        values.removeAll(keepingCapacity: true)
+        for k in a..<b { values.append(p[idx[k] * dims + f]) }
+        values.sort()
+        var distinct = 1
+        for k in 1..<values.count where values[k] != values[distinct - 1] {
+            values[distinct] = values[k]
+            distinct += 1
+        }
+        let g = rng.below(distinct - 1)
+        let lo = values[g], hi = values[g + 1]
+        let cut = lo + (hi - lo) * rng.unit()
+        return cut <= lo ? hi : cut   // keep both sides non-empty
     }
 }
 

@@ -14,11 +14,28 @@ public struct IsolationConfig: Codable, Sendable, Equatable {
     public var extraDepth: Int = 0
     /// Seed of the only random source; same seed and stream, same scores.
     public var seed: UInt64 = 1
+    /// Share of cuts drawn in rank space: uniformly among the gaps between a node's distinct values,
+    /// instead of uniformly over its value range. Why: a value-range cut isolates what lies far away
+    /// but spends most cuts in the empty tail of a skewed feature (one huge request count, a 30 %
+    /// block of identical rows); a rank cut is blind to distance but cuts where the values are, so a
+    /// point that is unusual only together with its neighbours still gets separated. A third of each
+    /// keeps both (0: classic isolation forest cuts).
+    public var rankCuts: Double = 1.0 / 3.0
+    /// How strongly a tree prefers heavy-tailed features: feature f is cut with weight
+    /// 1 + k · ln(1 + kurtosis_f) over the tree's sample (0: uniform, the classic choice). Why:
+    /// a feature in which a few points sit far from the rest has high kurtosis (Peña & Prieto's
+    /// projection-pursuit result), and cuts spent on it isolate those points sooner; features that
+    /// are flat noise get fewer cuts instead of diluting every path.
+    public var kurtosisWeight: Double = 1
+    /// Provisional trees before the first `sampleSize` points: all trees are built on what has been
+    /// learned at `warmup`, 2·`warmup`, 4·`warmup`… points, so the first rows of a stream (or the first
+    /// events of a new deployment) are scored instead of all scoring 0 (0: no provisional trees).
+    public var warmup: Int = 8
 
     public init(seed: UInt64 = 1) { self.seed = seed }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case trees, sampleSize, window, rebuildEvery, extraDepth, seed
+        case trees, sampleSize, window, rebuildEvery, extraDepth, seed, rankCuts, kurtosisWeight, warmup
     }
 
     public init(from decoder: Decoder) throws {
@@ -30,6 +47,9 @@ public struct IsolationConfig: Codable, Sendable, Equatable {
         rebuildEvery = try c.decodeIfPresent(Int.self, forKey: .rebuildEvery) ?? d.rebuildEvery
         extraDepth = try c.decodeIfPresent(Int.self, forKey: .extraDepth) ?? d.extraDepth
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        rankCuts = try c.decodeIfPresent(Double.self, forKey: .rankCuts) ?? d.rankCuts
+        kurtosisWeight = try c.decodeIfPresent(Double.self, forKey: .kurtosisWeight) ?? d.kurtosisWeight
+        warmup = try c.decodeIfPresent(Int.self, forKey: .warmup) ?? d.warmup
         try UnknownKeys.reject(decoder, known: CodingKeys.self)
         try validate()
     }
@@ -39,6 +59,9 @@ public struct IsolationConfig: Codable, Sendable, Equatable {
         guard sampleSize >= 4, sampleSize <= 65_536 else { throw ConfigError.invalid("sampleSize must be 4…65536") }
         guard window >= sampleSize else { throw ConfigError.invalid("window must be ≥ sampleSize") }
         guard rebuildEvery >= 0, extraDepth >= 0, extraDepth <= 32 else { throw ConfigError.invalid("rebuildEvery/extraDepth out of range") }
+        guard rankCuts >= 0, rankCuts <= 1 else { throw ConfigError.invalid("rankCuts must be 0…1") }
+        guard kurtosisWeight >= 0, kurtosisWeight <= 100 else { throw ConfigError.invalid("kurtosisWeight must be 0…100") }
+        guard warmup == 0 || (warmup >= 2 && warmup < sampleSize) else { throw ConfigError.invalid("warmup must be 0 or 2…sampleSize−1") }
     }
 
     /// The effective rebuild period.

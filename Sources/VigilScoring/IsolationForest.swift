@@ -18,9 +18,12 @@ public struct IsolationForest: Codable, Sendable {
     /// Per tree, which build it holds (bumped at every rebuild; not saved: a restored forest starts
     /// over, and so does any ``ScoreMemo`` that reads these).
     var treeBuilds: [UInt64] = []
+    /// While the forest is warming up (see ``IsolationConfig/warmup``): the number of points its
+    /// provisional trees were built on; nil once the real trees exist (or before any tree).
+    var provisional: Int?
 
     enum CodingKeys: String, CodingKey {
-        case config, dimensions, ring, filled, head, learned, sinceRebuild, nextTree, storage, rng
+        case config, dimensions, ring, filled, head, learned, sinceRebuild, nextTree, storage, rng, provisional
     }
 
     public init(dimensions: Int, config: IsolationConfig) {
@@ -31,20 +34,23 @@ public struct IsolationForest: Codable, Sendable {
         rng = SplitMix64(seed: config.seed)
     }
 
-    /// True once the first trees exist (after `sampleSize` learned points).
-    public var isReady: Bool { storage.built == config.trees }
+    /// True once the real trees exist (after `sampleSize` learned points).
+    public var isReady: Bool { storage.built == config.trees && provisional == nil }
+    /// True once there are trees to score with: the real ones, or provisional ones while warming up.
+    public var canScore: Bool { storage.built == config.trees }
     public var pointsLearned: Int { learned }
 
-    /// Anomaly score in [0, 1]: 2^(−E[h] / c(ψ)). 0 until the forest is ready.
+    /// Anomaly score in [0, 1]: 2^(−E[h] / c(n)), n the points each tree was built on. 0 before
+    /// the first (provisional) trees.
     public func score(_ x: [Double]) -> Double {
-        guard isReady else { return 0 }
+        guard canScore else { return 0 }
         return normalise(storage.totalPath(x, credit: nil) / Double(config.trees))
     }
 
     /// Score plus attribution: the share of isolation each feature achieved, summing to 1
-    /// (all zeros before the forest is ready).
+    /// (all zeros before the first trees).
     public func explain(_ x: [Double]) -> (score: Double, attribution: [Double]) {
-        guard isReady else { return (0, Array(repeating: 0, count: dimensions)) }
+        guard canScore else { return (0, Array(repeating: 0, count: dimensions)) }
         var credit = Array(repeating: 0.0, count: dimensions)
         let total = credit.withUnsafeMutableBufferPointer { storage.totalPath(x, credit: $0) }
         let sum = credit.reduce(0, +)
@@ -62,7 +68,11 @@ public struct IsolationForest: Codable, Sendable {
         learned += 1
         if !isReady {
             if filled >= config.sampleSize {
+                provisional = nil
                 for t in 0..<config.trees { buildTree(slot: t) }
+            } else if config.warmup > 0, filled >= config.warmup, filled % config.warmup == 0,
+                      (filled / config.warmup) & (filled / config.warmup - 1) == 0 {
+                warmUp()
             }
             return
         }
@@ -78,18 +88,35 @@ public struct IsolationForest: Codable, Sendable {
     @inline(__always) func build(of t: Int) -> UInt64 { t < treeBuilds.count ? treeBuilds[t] : 0 }
 
     func normalise(_ meanPath: Double) -> Double {
-        exp2(-meanPath / IsolationMath.c(Double(config.sampleSize)))
+        exp2(-meanPath / IsolationMath.c(Double(provisional ?? config.sampleSize)))
     }
 
+    /// Builds every tree on all `filled` points so far, from a random source of its own (seeded by
+    /// the forest's seed and `filled`): the real trees built at `sampleSize` points, and so every
+    /// score after them, are the same with or without the warm-up.
+    private mutating func warmUp() {
+        let saved = rng
+        rng = SplitMix64(seed: config.seed ^ 0x5741_524D_5550_0000 ^ UInt64(filled))
+        provisional = filled
+        for t in 0..<config.trees { buildTree(slot: t) }
+        rng = saved
+    }
+
+    /// Rebuilds tree `slot` on `min(sampleSize, filled)` distinct rows of the window, drawn without
+    /// replacement (a partial Fisher–Yates shuffle of row indices): with replacement, the first trees,
+    /// built when the window holds exactly `sampleSize` points, would see only ~63 % of them.
     private mutating func buildTree(slot: Int) {
         let n = min(config.sampleSize, filled)
+        var rows = Array(0..<filled)
         var sample = [Double](repeating: 0, count: n * dimensions)
         for k in 0..<n {
-            let row = rng.below(filled)
+            rows.swapAt(k, k + rng.below(filled - k))
+            let row = rows[k]
             for i in 0..<dimensions { sample[k * dimensions + i] = ring[row * dimensions + i] }
         }
-        let height = Int((log2(Double(config.sampleSize))).rounded(.up)) + config.extraDepth
-        storage.build(slot: slot, points: sample, count: n, maxDepth: height, rng: &rng)
+        let height = Int((log2(Double(n))).rounded(.up)) + config.extraDepth
+        storage.build(slot: slot, points: sample, count: n, maxDepth: height, rankCuts: config.rankCuts,
+                      kurtosisWeight: config.kurtosisWeight, rng: &rng)
         if treeBuilds.count < config.trees { treeBuilds = Array(repeating: 0, count: config.trees) }
         treeBuilds[slot] &+= 1
     }

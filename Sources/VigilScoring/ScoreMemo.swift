@@ -23,7 +23,7 @@ public struct ScoreMemo: Sendable {
 
     /// The score of `x` in `forest`, as `forest.score(x)`.
     public mutating func score(_ forest: IsolationForest, _ x: [Double]) -> Double {
-        guard forest.isReady else { return 0 }
+        guard forest.canScore else { return 0 }
         if dims != forest.dimensions || trees != forest.config.trees { reset(forest) }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for v in x { h = (h ^ v.bitPattern) &* 0x0000_0100_0000_01b3; h ^= h >> 29 }

@@ -77,11 +77,117 @@ func normalPoints(_ n: Int, dims: Int, seed: UInt64) -> [[Double]] {
         #expect(sa != sc)
     }
 
-    @Test func score_beforeFirstSample_isZero() {
+    @Test func score_beforeTheWarmupPoints_isZero() {
         var f = IsolationForest(dimensions: 2, config: IsolationConfig())
-        for p in normalPoints(100, dims: 2, seed: 1) { f.learn(p) }
-        #expect(!f.isReady)
+        for p in normalPoints(7, dims: 2, seed: 1) { f.learn(p) }
+        #expect(!f.canScore)
         #expect(f.score([100, 100]) == 0)
+    }
+
+    /// The first rows of a stream are scored by provisional trees (built at 8, 16, … 128 points)
+    /// instead of all scoring 0, which ranked every early outlier below every later inlier.
+    @Test func score_whileWarmingUp_ranksAnOutlierAboveInliers() {
+        var f = IsolationForest(dimensions: 3, config: IsolationConfig(seed: 2))
+        for p in normalPoints(40, dims: 3, seed: 3) { f.learn(p) }
+        #expect(!f.isReady)
+        #expect(f.canScore)
+        let inlier = f.score([0.1, 0, -0.1])
+        let outlier = f.score([0.1, 7, -0.1])
+        #expect(outlier > 0.6)
+        #expect(outlier > inlier + 0.15)
+        let (s, attribution) = f.explain([0.1, 7, -0.1])
+        #expect(s == outlier)
+        #expect(attribution.firstIndex(of: attribution.max()!) == 1)
+    }
+
+    /// Provisional trees draw from a random source of their own: once the real trees exist, every
+    /// score is what it would be without the warm-up.
+    @Test func warmup_leavesScoresAfterTheRealTreesUnchanged() {
+        var warm = IsolationConfig(seed: 6)
+        warm.warmup = 8
+        var cold = warm
+        cold.warmup = 0
+        var a = IsolationForest(dimensions: 4, config: warm)
+        var b = IsolationForest(dimensions: 4, config: cold)
+        var early = 0
+        for (i, p) in normalPoints(1200, dims: 4, seed: 7).enumerated() {
+            let (sa, sb) = (a.score(p), b.score(p))
+            if i >= 256 { #expect(sa == sb) } else if sa != sb { early += 1 }
+            a.learn(p)
+            b.learn(p)
+        }
+        #expect(early > 200)
+    }
+
+    /// Trees sample the window without replacement: the first real trees, built when the window
+    /// holds exactly ψ points, each see all of them (with replacement a tree misses a given point
+    /// with chance (1 − 1/ψ)^ψ ≈ 37 %, and with it often the extremes of the box).
+    @Test func firstTrees_seeEveryPointOfAFullSample() {
+        var config = IsolationConfig(seed: 5)
+        config.warmup = 0
+        var f = IsolationForest(dimensions: 2, config: config)
+        let pts = normalPoints(256, dims: 2, seed: 4)
+        for p in pts { f.learn(p) }
+        #expect(f.isReady)
+        let lo = Float(pts.map { $0[0] }.min()!), hi = Float(pts.map { $0[0] }.max()!)
+        let s = f.storage
+        for t in 0..<config.trees {
+            let base = t * s.capacity * s.nodeWords
+            #expect(Float(bitPattern: s.nodes[base]) == lo)
+            #expect(Float(bitPattern: s.nodes[base + s.stride]) == hi)
+            #expect(s.nodes[base + s.sizeOffset] == 256)
+        }
+    }
+
+    /// A feature whose values are mostly alike with a few far away (heavy tails) weighs more than a
+    /// flat one, so trees cut it more often; two-valued flags keep the classic share of cuts;
+    /// strength 0 is the classic uniform choice.
+    @Test func featureWeights_favourHeavyTailedFeatures() {
+        var rows: [Double] = []
+        var r = SplitMix64(seed: 3)
+        for i in 0..<256 { rows += [r.unit(), i % 50 == 0 ? 20 : r.unit(), 5, i % 50 == 0 ? 1 : 0] }
+        let w = ForestStorage.featureWeights(rows, count: 256, dims: 4, strength: 1)
+        #expect(w[1] > w[0] + 1.5)
+        #expect(w[0] > 1 && w[0] < 2)          // uniform: kurtosis 1.8
+        // A constant and a rare flag (kurtosis ≈ 1/p, but no tail) take the tailed features' mean.
+        #expect(w[2] == (w[0] + w[1]) / 2)
+        #expect(w[3] == w[2])
+        #expect(ForestStorage.featureWeights(rows, count: 256, dims: 4, strength: 0) == [1, 1, 1, 1])
+    }
+
+    /// A rank cut falls inside a gap between two consecutive distinct values, so both sides keep
+    /// points, however the values repeat.
+    @Test func rankCut_fallsBetweenDistinctValues() {
+        let p: [Double] = [3, 3, 3, 3, 1, 1, 100, 3]
+        var scratch = GrowScratch(stride: 8)
+        var rng = SplitMix64(seed: 1)
+        var gaps = Set<Int>()
+        for _ in 0..<200 {
+            let cut = scratch.rankCut(p, Array(0..<8), 0, 8, feature: 0, dims: 1, rng: &rng)
+            #expect((cut > 1 && cut <= 3) || (cut > 3 && cut <= 100))
+            gaps.insert(cut <= 3 ? 0 : 1)
+        }
+        #expect(gaps == [0, 1])
+    }
+
+    @Test func config_withoutTheNewKeys_takesTheDefaults_andRejectsOutOfRangeOnes() throws {
+        let old = try JSONDecoder().decode(IsolationConfig.self, from: Data(#"{"trees": 50, "sampleSize": 256, "window": 2048}"#.utf8))
+        #expect(old == IsolationConfig())
+        #expect(throws: ConfigError.self) {
+            try JSONDecoder().decode(IsolationConfig.self, from: Data(#"{"rankCuts": 1.5}"#.utf8))
+        }
+        #expect(throws: ConfigError.self) {
+            try JSONDecoder().decode(IsolationConfig.self, from: Data(#"{"warmup": 256}"#.utf8))
+        }
+    }
+
+    @Test func snapshot_whileWarmingUp_roundTripsAndScoresIdentically() throws {
+        var f = IsolationForest(dimensions: 3, config: IsolationConfig(seed: 4))
+        for p in normalPoints(100, dims: 3, seed: 8) { f.learn(p) }
+        var g = try JSONDecoder().decode(IsolationForest.self, from: JSONEncoder().encode(f))
+        for p in normalPoints(50, dims: 3, seed: 99) { #expect(f.score(p) == g.score(p)) }
+        for p in normalPoints(300, dims: 3, seed: 5) { f.learn(p); g.learn(p) }
+        for p in normalPoints(50, dims: 3, seed: 98) { #expect(f.score(p) == g.score(p)) }
     }
 
     @Test func snapshot_roundTripsAndScoresIdentically() throws {

@@ -42,6 +42,15 @@ struct Score: ParsableCommand {
     @Option(help: "Seed of the forest (default 1).")
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("rank-cuts"), help: ArgumentHelp("Share of cuts drawn among the gaps between distinct values instead of over the value range (default 0.333; 0 = classic isolation forest cuts).", valueName: "share"))
+    var rankCuts: Double = IsolationConfig().rankCuts
+
+    @Option(name: .customLong("kurtosis-weight"), help: ArgumentHelp("How strongly trees prefer heavy-tailed features: weight 1 + k·ln(1 + kurtosis) (default 1; 0 = uniform).", valueName: "k"))
+    var kurtosisWeight: Double = IsolationConfig().kurtosisWeight
+
+    @Option(help: ArgumentHelp("Provisional trees at this many rows and each doubling until --sample-size, so the first rows are scored (default 8; 0 = first rows score 0).", valueName: "rows"))
+    var warmup: Int = IsolationConfig().warmup
+
     func run() throws {
         var options = TableScorer.Options()
         options.labelColumn = labelColumn
@@ -50,6 +59,9 @@ struct Score: ParsableCommand {
         options.isolation.sampleSize = sampleSize
         options.isolation.window = window
         options.isolation.seed = seed
+        options.isolation.rankCuts = rankCuts
+        options.isolation.kurtosisWeight = kurtosisWeight
+        options.isolation.warmup = warmup
         do { try options.isolation.validate() } catch { throw Failure.usage("\(error)") }
         guard FileManager.default.fileExists(atPath: csv) || csv == "-" else {
             throw Failure(code: Exit.input, message: "input not found: \(csv)")

@@ -329,12 +329,22 @@ extension ForestStorage {
         var flags: [Int] = []
         var tailedSum = 0.0
         for f in 0..<dims {
-            if Self.isTwoValued(p, count: count, dims: dims, feature: f) {
+            // One pass finds the mean and whether a third distinct value exists.
+            let first = p[f]
+            var second = first
+            var tailed = false
+            var mean = 0.0
+            for k in 0..<count {
+                let v = p[k * dims + f]
+                mean += v
+                if v != first && v != second {
+                    if second != first { tailed = true } else { second = v }
+                }
+            }
+            guard tailed else {
                 flags.append(f)
                 continue
             }
-            var mean = 0.0
-            for k in 0..<count { mean += p[k * dims + f] }
             mean /= n
             var m2 = 0.0, m4 = 0.0
             for k in 0..<count {
@@ -352,19 +362,6 @@ extension ForestStorage {
             for f in flags { w[f] = tailedSum / Double(dims - flags.count) }
         }
         return w
-    }
-
-    /// True when feature `f` takes at most two distinct values among the `count` rows.
-    static func isTwoValued(_ p: [Double], count: Int, dims: Int, feature f: Int) -> Bool {
-        let first = p[f]
-        var second: Double?
-        for k in 1..<count {
-            let v = p[k * dims + f]
-            if v == first || v == second { continue }
-            if second != nil { return false }
-            second = v
-        }
-        return true
     }
 }
 

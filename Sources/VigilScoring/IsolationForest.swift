@@ -21,6 +21,9 @@ public struct IsolationForest: Codable, Sendable {
     /// While the forest is warming up (see ``IsolationConfig/warmup``): the number of points its
     /// provisional trees were built on; nil once the real trees exist (or before any tree).
     var provisional: Int?
+    /// Scratch for drawing a tree's rows (reset to 0, 1, 2… before each draw, so the draw depends on
+    /// the random source alone; not saved).
+    var rowOrder: [Int] = []
 
     enum CodingKeys: String, CodingKey {
         case config, dimensions, ring, filled, head, learned, sinceRebuild, nextTree, storage, rng, provisional
@@ -107,11 +110,11 @@ public struct IsolationForest: Codable, Sendable {
     /// built when the window holds exactly `sampleSize` points, would see only ~63 % of them.
     private mutating func buildTree(slot: Int) {
         let n = min(config.sampleSize, filled)
-        var rows = Array(0..<filled)
+        if rowOrder.count != filled { rowOrder = Array(0..<filled) } else { for r in 0..<filled { rowOrder[r] = r } }
         var sample = [Double](repeating: 0, count: n * dimensions)
         for k in 0..<n {
-            rows.swapAt(k, k + rng.below(filled - k))
-            let row = rows[k]
+            rowOrder.swapAt(k, k + rng.below(filled - k))
+            let row = rowOrder[k]
             for i in 0..<dimensions { sample[k * dimensions + i] = ring[row * dimensions + i] }
         }
         let height = Int((log2(Double(n))).rounded(.up)) + config.extraDepth

@@ -46,6 +46,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // NATS and JetStream (scale-out groundwork): a small client on SwiftNIO, its own target so
+        // no stage learns about the network and its build cost stays visible.
+        .target(name: "VigilNATS", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "VigilPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections"),
             "VigilCore", "VigilSources", "VigilFraming", "VigilParsing", "VigilBaseline",
             "VigilScoring", "VigilDetection", "VigilIdentity", "VigilResponders", "VigilState",
@@ -74,6 +80,7 @@ let package = Package(
         .testTarget(name: "VigilParsingTests", dependencies: ["VigilParsing", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilBaselineTests", dependencies: ["VigilBaseline", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilScoringTests", dependencies: ["VigilScoring", "VigilCore"]),
+        .testTarget(name: "VigilNATSTests", dependencies: ["VigilNATS"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilSigmaTests", dependencies: ["VigilSigma", "VigilDetection", "VigilCore", "VigilParsing",
                                                            "VigilTestSupport"]),

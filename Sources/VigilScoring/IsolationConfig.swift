@@ -25,11 +25,13 @@ public struct IsolationConfig: Codable, Sendable, Equatable {
     /// 1 + k · ln(1 + kurtosis_f) over the tree's sample (0: uniform, the classic choice). Why:
     /// a feature in which a few points sit far from the rest has high kurtosis (Peña & Prieto's
     /// projection-pursuit result), and cuts spent on it isolate those points sooner; features that
-    /// are flat noise get fewer cuts instead of diluting every path.
+    /// are flat noise get fewer cuts instead of diluting every path. Two-valued features (the log
+    /// model's novelty flags) have no tail and keep their uniform share (``ForestStorage``).
     public var kurtosisWeight: Double = 1
     /// Provisional trees before the first `sampleSize` points: all trees are built on what has been
-    /// learned at `warmup`, 2·`warmup`, 4·`warmup`… points, so the first rows of a stream (or the first
-    /// events of a new deployment) are scored instead of all scoring 0 (0: no provisional trees).
+    /// learned at `warmup`, 2·`warmup`, 4·`warmup`… points, so the first rows of a table are scored
+    /// instead of all scoring 0 (0: no provisional trees). The log pipeline does not act on them
+    /// (it waits for ``IsolationForest/isReady``).
     public var warmup: Int = 8
 
     public init(seed: UInt64 = 1) { self.seed = seed }

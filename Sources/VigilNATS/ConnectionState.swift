@@ -1,23 +1,29 @@
 import Foundation
 import NIOCore
 
-/// What the event loop learns and the caller's thread waits for: the server's INFO, PONGs owed to
-/// flushes, messages per subscription, and the first failure. One lock, one condition.
+/// What the event loop learns and the caller's threads wait for: whether a connection is up (and
+/// which one: a generation counter), the server's INFO, PONGs owed to flushes, messages per
+/// subscription, and the failure that ends the connection for good. One lock, one condition.
 final class ConnectionState: @unchecked Sendable {
-    /// Queued messages per subscription before the oldest are dropped.
+    /// Queued messages per subscription before the oldest are dropped (and counted).
     static let queueLimit = 65_536
 
     private let cond = NSCondition()
+    private var generation = 0
+    private var connected = false
+    private var reconnecting = false
+    private var userClosed = false
     private var info: String?
     private var pongsReceived = 0
     private var pingsSent = 0
+    private var subjects: [Int: (subject: String, queue: String?)] = [:]
     private var queues: [Int: [NATSMessage]] = [:]
     private var heads: [Int: Int] = [:]
     private var droppedBySid: [Int: Int] = [:]
     private var nextSid = 1
     private var inboxCounter = 0
     private var error: NATSError?
-    private var closed = false
+    private(set) var reconnects = 0
     let inboxPrefix: String = {
         var g = SystemRandomNumberGenerator()
         return String((0..<22).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &g)! })
@@ -29,22 +35,70 @@ final class ConnectionState: @unchecked Sendable {
         return try body()
     }
 
+    // MARK: connection lifecycle
+
+    /// A new socket is about to open: its INFO and PONGs start afresh. Returns its generation.
+    func beginConnection() -> Int {
+        locked {
+            generation += 1
+            connected = false
+            info = nil
+            pingsSent = 0
+            pongsReceived = 0
+            cond.broadcast()
+            return generation
+        }
+    }
+
+    func markConnected() { locked { connected = true; reconnecting = false; cond.broadcast() } }
+
+    /// The socket closed. True when the caller should start reconnecting (enabled, not closed on
+    /// purpose, not failed for good, not already at it).
+    func beginReconnect(enabled: Bool) -> Bool {
+        locked {
+            connected = false
+            cond.broadcast()
+            if userClosed || error != nil || reconnecting { return false }
+            guard enabled else { error = .closed; return false }
+            reconnecting = true
+            return true
+        }
+    }
+
+    func countReconnect() { locked { reconnects += 1 } }
+
+    var isUserClosed: Bool { locked { userClosed } }
+    var hasFailed: Bool { locked { error != nil } }
+
+    func markUserClosed() { locked { userClosed = true; connected = false; cond.broadcast() } }
+
+    func markClosed(error e: NATSError?) {
+        locked {
+            if error == nil { error = e ?? .closed }
+            connected = false
+            reconnecting = false
+            cond.broadcast()
+        }
+    }
+
+    private func fatal() -> NATSError? { error ?? (userClosed ? .closed : nil) }
+
     // MARK: event loop side
 
-    func received(_ op: NATSServerOp, reply: (ByteBuffer) -> Void, allocator: ByteBufferAllocator) {
+    func received(_ op: NATSServerOp, generation g: Int, reply: (ByteBuffer) -> Void, allocator: ByteBufferAllocator) {
         switch op {
         case .ping:
             var b = allocator.buffer(capacity: 6)
             b.writeBytes(NATSProtocol.pong)
             reply(b)
         case .pong:
-            locked { pongsReceived += 1; cond.broadcast() }
+            locked { if g == generation { pongsReceived += 1 }; cond.broadcast() }
         case .info(let json):
-            locked { if info == nil { info = json }; cond.broadcast() }
+            locked { if g == generation && info == nil { info = json }; cond.broadcast() }
         case .ok:
             break
         case .err(let text):
-            // Permission errors on one subject leave the connection open; the rest close it.
+            // Permission errors on one subject leave the connection open; the rest end it.
             if text.lowercased().hasPrefix("permissions violation") { return }
             markClosed(error: .server(text))
         case .msg(let m):
@@ -61,57 +115,71 @@ final class ConnectionState: @unchecked Sendable {
         }
     }
 
-    func markClosed(error e: NATSError?) {
-        locked {
-            if error == nil, let e { error = e }
-            closed = true
-            cond.broadcast()
-        }
-    }
-
     // MARK: caller side
 
-    func failure() -> NATSError? { locked { error ?? (closed ? .closed : nil) } }
+    func currentInfo() -> String? { locked { info } }
+
+    /// Waits until a connection is up; throws when the connection has failed for good or the wait
+    /// exceeds `timeout`.
+    func waitUntilConnected(timeout: Double) throws {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        try locked {
+            while !connected {
+                if let e = fatal() { throw e }
+                if !reconnecting { return }   // the first handshake writes before it is connected
+                if !cond.wait(until: deadline) && !connected { throw NATSError.timeout("the connection to come back") }
+            }
+        }
+    }
 
     func waitForInfo(timeout: Double) throws -> String {
         let deadline = Date(timeIntervalSinceNow: timeout)
         return try locked {
             while info == nil {
-                if let e = error ?? (closed ? NATSError.closed : nil) { throw e }
+                if let e = fatal() { throw e }
                 if !cond.wait(until: deadline) && info == nil { throw NATSError.timeout("the server's INFO") }
             }
             return info!
         }
     }
 
-    func expectPong() -> Int { locked { pingsSent += 1; return pingsSent } }
+    /// A ticket for the PONG that answers the next PING on this connection.
+    func expectPong() -> (generation: Int, count: Int) { locked { pingsSent += 1; return (generation, pingsSent) } }
 
-    func waitForPong(_ ticket: Int, timeout: Double) throws {
+    func waitForPong(_ ticket: (generation: Int, count: Int), timeout: Double) throws {
         let deadline = Date(timeIntervalSinceNow: timeout)
         try locked {
-            while pongsReceived < ticket {
-                if let e = error ?? (closed ? NATSError.closed : nil) { throw e }
-                if !cond.wait(until: deadline) && pongsReceived < ticket { throw NATSError.timeout("a PING") }
+            while generation == ticket.generation && pongsReceived < ticket.count {
+                if let e = fatal() { throw e }
+                if !cond.wait(until: deadline) && pongsReceived < ticket.count { throw NATSError.timeout("a PING") }
             }
+            if generation != ticket.generation { throw NATSError.disconnected }
         }
     }
 
-    func register() -> Int {
+    func register(subject: String, queue: String?) -> Int {
         locked {
             let sid = nextSid
             nextSid += 1
+            subjects[sid] = (subject, queue)
             queues[sid] = []
             heads[sid] = 0
             return sid
         }
     }
 
-    func unregister(sid: Int) { locked { queues[sid] = nil; heads[sid] = nil } }
+    /// Live subscriptions, to be sent again on a new connection.
+    func liveSubscriptions() -> [(Int, (subject: String, queue: String?))] {
+        locked { subjects.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    func unregister(sid: Int) { locked { subjects[sid] = nil; queues[sid] = nil; heads[sid] = nil } }
 
     func nextInboxNumber() -> Int { locked { inboxCounter += 1; return inboxCounter } }
 
     func dropped(sid: Int) -> Int { locked { droppedBySid[sid] ?? 0 } }
 
+    /// The next queued message of `sid`, waiting up to `timeout` (through a reconnect); nil on timeout.
     func take(sid: Int, timeout: Double) throws -> NATSMessage? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         return try locked {
@@ -130,7 +198,7 @@ final class ConnectionState: @unchecked Sendable {
                     }
                     return m
                 }
-                if let e = error ?? (closed ? NATSError.closed : nil) { throw e }
+                if let e = fatal() { throw e }
                 if !cond.wait(until: deadline) {
                     if let q = queues[sid], let head = heads[sid], head < q.count { continue }
                     return nil
@@ -140,20 +208,28 @@ final class ConnectionState: @unchecked Sendable {
     }
 }
 
-/// Feeds the socket's bytes to the parser and the parsed operations to ``ConnectionState``.
+/// Feeds one socket's bytes to the parser and the parsed operations to ``ConnectionState``; tells
+/// the connection when the socket closes.
 final class NATSHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     private var parser = NATSParser()
     private let state: ConnectionState
+    private let generation: Int
+    private let onClose: () -> Void
 
-    init(state: ConnectionState) { self.state = state }
+    init(state: ConnectionState, generation: Int, onClose: @escaping () -> Void) {
+        self.state = state
+        self.generation = generation
+        self.onClose = onClose
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buf = unwrapInboundIn(data)
         do {
             let ops = try buf.withUnsafeReadableBytes { try parser.push($0) }
             for op in ops {
-                state.received(op, reply: { context.writeAndFlush(NIOAny($0), promise: nil) }, allocator: context.channel.allocator)
+                state.received(op, generation: generation, reply: { context.writeAndFlush(NIOAny($0), promise: nil) },
+                               allocator: context.channel.allocator)
             }
         } catch let e as NATSError {
             state.markClosed(error: e)
@@ -165,12 +241,11 @@ final class NATSHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        state.markClosed(error: nil)
+        onClose()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        state.markClosed(error: .connect("\(error)"))
         context.close(promise: nil)
     }
 }

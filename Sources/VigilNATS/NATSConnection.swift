@@ -10,8 +10,12 @@ import NIOPosix
 /// (a request, a flush). Publishing is fire-and-forget on the wire; `flush()` (PING → PONG) confirms
 /// that everything written before it reached the server.
 ///
-/// Not yet here (said in the README): TLS, reconnecting after a lost connection (a lost connection
-/// fails every call with ``NATSError/closed``; callers restart from their checkpoint).
+/// A lost connection is re-established in the background with backoff (0.1 s doubling to 2 s, for
+/// at most `reconnectTimeout`), with the same CONNECT and every live subscription sent again. While
+/// it is down, writes wait for it; a flush or request that straddles the loss fails with
+/// ``NATSError/disconnected`` (what was written before may or may not have arrived: callers that need
+/// certainty resend, and JetStream's `Nats-Msg-Id` and AckAll make resending safe). Past the timeout,
+/// or after an `-ERR` from the server, every call fails for good. No TLS yet.
 public final class NATSConnection: @unchecked Sendable {
     /// Where and how to connect. Credentials come from a file or the environment, never from a
     /// command line (see the README's secrets rule).
@@ -24,6 +28,10 @@ public final class NATSConnection: @unchecked Sendable {
         public var token: String?
         public var connectTimeout: Double = 5
         public var requestTimeout: Double = 5
+        /// Re-establish a lost connection (false: a loss fails every call at once).
+        public var reconnect = true
+        /// How long one outage may last before the connection gives up.
+        public var reconnectTimeout: Double = 30
 
         public init(host: String, port: Int) {
             self.host = host
@@ -54,15 +62,17 @@ public final class NATSConnection: @unchecked Sendable {
     }
 
     private let group: MultiThreadedEventLoopGroup
-    private let channel: Channel
+    private let channelLock = NSLock()
+    private var channel: Channel?
     let state: ConnectionState
     public let options: Options
-    /// The server's INFO line (JSON), as it announced itself.
-    public private(set) var serverInfo = ""
+    /// The server's INFO line (JSON), as it announced itself on the latest connection.
+    public var serverInfo: String { state.currentInfo() ?? "" }
+    /// Connections re-established after a loss.
+    public var reconnects: Int { state.reconnects }
 
-    private init(group: MultiThreadedEventLoopGroup, channel: Channel, state: ConnectionState, options: Options) {
+    private init(group: MultiThreadedEventLoopGroup, state: ConnectionState, options: Options) {
         self.group = group
-        self.channel = channel
         self.state = state
         self.options = options
     }
@@ -70,31 +80,69 @@ public final class NATSConnection: @unchecked Sendable {
     /// Connects, reads INFO, sends CONNECT and waits for the PONG that proves the server accepted it
     /// (or its `-ERR`, e.g. an authorization violation, as ``NATSError/server(_:)``).
     public static func connect(_ options: Options) throws -> NATSConnection {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let state = ConnectionState()
-        let bootstrap = ClientBootstrap(group: group)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.milliseconds(Int64(options.connectTimeout * 1000)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(NATSHandler(state: state)) }
-            }
-        let channel: Channel
+        let c = NATSConnection(group: MultiThreadedEventLoopGroup(numberOfThreads: 1), state: ConnectionState(), options: options)
         do {
-            channel = try bootstrap.connect(host: options.host, port: options.port).wait()
-        } catch {
-            try? group.syncShutdownGracefully()
-            throw NATSError.connect("\(options.host):\(options.port): \(error)")
-        }
-        let c = NATSConnection(group: group, channel: channel, state: state, options: options)
-        do {
-            c.serverInfo = try state.waitForInfo(timeout: options.connectTimeout)
-            try c.write(NATSProtocol.connect(name: options.name, user: options.user, pass: options.password, token: options.token))
-            try c.flush(timeout: options.connectTimeout)
+            try c.establish()
         } catch {
             c.close()
             throw error
         }
         return c
+    }
+
+    /// Opens a socket and does the handshake: INFO, CONNECT, the live subscriptions again, PING/PONG.
+    private func establish() throws {
+        let generation = state.beginConnection()
+        let state = self.state
+        let bootstrap = ClientBootstrap(group: group)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.milliseconds(Int64(options.connectTimeout * 1000)))
+            .channelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NATSHandler(state: state, generation: generation) {
+                        self?.connectionLost()
+                    })
+                }
+            }
+        let ch: Channel
+        do {
+            ch = try bootstrap.connect(host: options.host, port: options.port).wait()
+        } catch {
+            throw NATSError.connect("\(options.host):\(options.port): \(error)")
+        }
+        channelLock.withLock { channel = ch }
+        do {
+            _ = try state.waitForInfo(timeout: options.connectTimeout)
+            var hello = NATSProtocol.connect(name: options.name, user: options.user, pass: options.password, token: options.token)
+            for (sid, sub) in state.liveSubscriptions() { hello += NATSProtocol.subscribe(subject: sub.subject, sid: sid, queue: sub.queue) }
+            let ticket = state.expectPong()
+            hello += NATSProtocol.ping
+            send(hello, on: ch)
+            try state.waitForPong(ticket, timeout: options.connectTimeout)
+        } catch {
+            ch.close(promise: nil)
+            throw error
+        }
+        state.markConnected()
+    }
+
+    /// Called on the event loop when the socket closes: starts the reconnect loop on a thread of its
+    /// own (the event loop must not wait), or fails the connection when reconnecting is off.
+    private func connectionLost() {
+        guard state.beginReconnect(enabled: options.reconnect) else { return }
+        Thread.detachNewThread { [self] in
+            let deadline = Date(timeIntervalSinceNow: options.reconnectTimeout)
+            var delay = 0.1
+            while Date() < deadline && !state.isUserClosed && !state.hasFailed {
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 2)
+                if (try? establish()) != nil {
+                    state.countReconnect()
+                    return
+                }
+            }
+            state.markClosed(error: .closed)
+        }
     }
 
     /// Publishes `payload` (with `headers`, if any) to `subject`. Returns once written to the socket
@@ -108,7 +156,7 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// Subscribes to `subject` (wildcards allowed); messages queue in the returned subscription.
     public func subscribe(_ subject: String, queue: String? = nil) throws -> NATSSubscription {
-        let sid = state.register()
+        let sid = state.register(subject: subject, queue: queue)
         try write(NATSProtocol.subscribe(subject: subject, sid: sid, queue: queue))
         return NATSSubscription(connection: self, sid: sid)
     }
@@ -132,6 +180,7 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// PING, then wait for PONG: everything written before has been processed by the server.
     public func flush(timeout: Double? = nil) throws {
+        try state.waitUntilConnected(timeout: options.reconnectTimeout)
         let ticket = state.expectPong()
         try write(NATSProtocol.ping)
         try state.waitForPong(ticket, timeout: timeout ?? options.requestTimeout)
@@ -139,16 +188,23 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// Closes the socket and the event loop (idempotent).
     public func close() {
-        state.markClosed(error: nil)
-        try? channel.close().wait()
+        state.markUserClosed()
+        let ch = channelLock.withLock { channel }
+        try? ch?.close().wait()
         try? group.syncShutdownGracefully()
     }
 
+    /// Writes once connected (waiting out a reconnect, up to `reconnectTimeout`).
     func write(_ bytes: [UInt8]) throws {
-        if let e = state.failure() { throw e }
-        var buf = channel.allocator.buffer(capacity: bytes.count)
+        try state.waitUntilConnected(timeout: options.reconnectTimeout)
+        guard let ch = channelLock.withLock({ channel }) else { throw NATSError.closed }
+        send(bytes, on: ch)
+    }
+
+    private func send(_ bytes: [UInt8], on ch: Channel) {
+        var buf = ch.allocator.buffer(capacity: bytes.count)
         buf.writeBytes(bytes)
-        channel.writeAndFlush(buf, promise: nil)
+        ch.writeAndFlush(buf, promise: nil)
     }
 }
 

@@ -98,6 +98,7 @@ public enum NATSError: Error, Equatable, CustomStringConvertible {
     case connect(String)
     case timeout(String)
     case closed
+    case disconnected
     case noResponders(String)
     case jetStream(code: Int, description: String)
 
@@ -109,6 +110,7 @@ public enum NATSError: Error, Equatable, CustomStringConvertible {
         case .connect(let s): return "cannot connect to NATS: \(s)"
         case .timeout(let s): return "NATS: no answer in time to \(s)"
         case .closed: return "NATS connection closed"
+        case .disconnected: return "NATS connection lost while waiting for an answer (reconnecting; resend if it matters)"
         case .noResponders(let s): return "NATS: nobody answers on \(s) (is JetStream enabled on the server?)"
         case .jetStream(let code, let d): return "JetStream error \(code): \(d)"
         }

@@ -17,6 +17,7 @@
 /// for m in try js.fetch(stream: "VIGIL_EVENTS", consumer: "worker-0", batch: 500, expires: 1) { … }
 /// ```
 ///
-/// Not yet: TLS (`tls://` is refused with a clear error), reconnect with backoff, and the `route` and
-/// `worker` commands that will use this (issue 15).
+/// A lost connection is re-established with backoff and its subscriptions sent again
+/// (``NATSConnection``). Not yet: TLS (`tls://` is refused with a clear error), and the `route` and
+/// `worker` commands that will use this (issue 15; design in `docs/scale-out.md`).
 public enum VigilNATS {}

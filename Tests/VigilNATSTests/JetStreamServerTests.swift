@@ -13,7 +13,7 @@ final class NATSServerProcess: @unchecked Sendable {
         .first { FileManager.default.isExecutableFile(atPath: $0) }
     static var available: Bool { binary != nil }
 
-    let process = Process()
+    var process = Process()
     let port: Int
     let storeDir: String
     var url: String { "nats://127.0.0.1:\(port)" }
@@ -21,9 +21,18 @@ final class NATSServerProcess: @unchecked Sendable {
     init(extraArguments: [String] = []) throws {
         port = Self.freePort()
         storeDir = NSTemporaryDirectory() + "vigil-nats-\(UUID().uuidString)"
+        arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDir] + extraArguments
         try FileManager.default.createDirectory(atPath: storeDir, withIntermediateDirectories: true)
+        try start()
+    }
+
+    let arguments: [String]
+
+    /// Starts the server (again, after `kill()`: same port, same store) and waits until it answers.
+    func start() throws {
+        process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary!)
-        process.arguments = ["-js", "-a", "127.0.0.1", "-p", "\(port)", "-sd", storeDir] + extraArguments
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -42,12 +51,18 @@ final class NATSServerProcess: @unchecked Sendable {
         throw NATSError.connect("nats-server did not start on \(port)")
     }
 
+    /// Stops the server and removes its store.
     func stop() {
+        kill()
+        try? FileManager.default.removeItem(atPath: storeDir)
+    }
+
+    /// Stops the server, keeping its store for `start()`.
+    func kill() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: storeDir)
     }
 
     deinit { stop() }
@@ -169,12 +184,62 @@ struct JetStreamServerTests {
         try body(JetStream(nc))
     }
 
-    @Test func connection_whenTheServerStops_failsCallsWithClosed() throws {
+    @Test func connection_whenTheServerStops_andReconnectIsOff_failsCallsWithClosed() throws {
         let server = try NATSServerProcess()
-        let nc = try NATSConnection.connect(try .init(url: server.url))
+        var options = try NATSConnection.Options(url: server.url)
+        options.reconnect = false
+        let nc = try NATSConnection.connect(options)
         defer { nc.close() }
         server.stop()
         Thread.sleep(forTimeInterval: 0.3)
-        #expect(throws: NATSError.self) { try nc.flush(timeout: 2) }
+        #expect(throws: NATSError.closed) { try nc.flush(timeout: 2) }
+    }
+
+    @Test func connection_whenTheServerNeverComesBack_givesUpAfterTheReconnectTimeout() throws {
+        let server = try NATSServerProcess()
+        var options = try NATSConnection.Options(url: server.url)
+        options.reconnectTimeout = 1
+        let nc = try NATSConnection.connect(options)
+        defer { nc.close() }
+        server.stop()
+        let started = Date()
+        #expect(throws: NATSError.self) { try nc.publish("vigil.x", payload: []) ; try nc.flush(timeout: 5) }
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    /// A restarted server (same port, same store): the connection comes back by itself, its
+    /// subscriptions are live again, and the JetStream stream is still there.
+    @Test func connection_afterTheServerRestarts_reconnectsAndResubscribes() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let nc = try NATSConnection.connect(try .init(url: server.url))
+        defer { nc.close() }
+        let js = JetStream(nc)
+        try js.ensureStream(.init(name: "VIGIL_ALERTS", subjects: ["vigil.alerts.>"]))
+        _ = try js.publish("vigil.alerts.high", payload: Array("a1".utf8), msgID: "a1")
+        let sub = try nc.subscribe("vigil.live")
+        try nc.flush()
+
+        server.kill()
+        try server.start()
+        // Writes wait for the connection to come back; the flush proves the server has our SUB again.
+        // A flush that straddles the loss says so (`disconnected`), and is simply sent again.
+        var flushed = false
+        for _ in 0..<3 where !flushed {
+            do {
+                try nc.flush(timeout: 10)
+                flushed = true
+            } catch NATSError.disconnected {
+                continue
+            }
+        }
+        #expect(flushed)
+        #expect(nc.reconnects == 1)
+        let other = try NATSConnection.connect(try .init(url: server.url))
+        defer { other.close() }
+        try other.publish("vigil.live", payload: Array("after".utf8))
+        #expect(try sub.next(timeout: 5)?.payload == Array("after".utf8))
+        #expect(try js.streamInfo("VIGIL_ALERTS").messages == 1)
+        #expect(try js.publish("vigil.alerts.high", payload: Array("a1".utf8), msgID: "a1").duplicate)
     }
 }

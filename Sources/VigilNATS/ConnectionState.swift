@@ -23,7 +23,7 @@ final class ConnectionState: @unchecked Sendable {
     private var nextSid = 1
     private var inboxCounter = 0
     private var error: NATSError?
-    private(set) var reconnects = 0
+    private var reconnectCount = 0
     let inboxPrefix: String = {
         var g = SystemRandomNumberGenerator()
         return String((0..<22).map { _ in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &g)! })
@@ -65,7 +65,8 @@ final class ConnectionState: @unchecked Sendable {
         }
     }
 
-    func countReconnect() { locked { reconnects += 1 } }
+    func countReconnect() { locked { reconnectCount += 1 } }
+    var reconnects: Int { locked { reconnectCount } }
 
     var isUserClosed: Bool { locked { userClosed } }
     var hasFailed: Bool { locked { error != nil } }

@@ -49,6 +49,7 @@ let package = Package(
         // NATS and JetStream (scale-out groundwork): a small client on SwiftNIO, its own target so
         // no stage learns about the network and its build cost stays visible.
         .target(name: "VigilNATS", dependencies: [
+            "VigilCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

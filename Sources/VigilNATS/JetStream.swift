@@ -136,18 +136,19 @@ public struct JetStream: Sendable {
     /// Acknowledges `message` (and, under AckAll, every earlier one) and waits until the server has
     /// it, so a checkpoint written after this call never precedes its acknowledgement.
     public func ack(_ message: JetStreamMessage) throws {
-        try connection.publish(message.message.reply!, payload: Array("+ACK".utf8))
+        try acknowledge(message, "+ACK")
         try connection.flush(timeout: timeout)
     }
 
     /// Asks for redelivery now (`-NAK`).
-    public func nak(_ message: JetStreamMessage) throws {
-        try connection.publish(message.message.reply!, payload: Array("-NAK".utf8))
-    }
+    public func nak(_ message: JetStreamMessage) throws { try acknowledge(message, "-NAK") }
 
     /// Resets the message's ack timer (`+WPI`, work in progress).
-    public func inProgress(_ message: JetStreamMessage) throws {
-        try connection.publish(message.message.reply!, payload: Array("+WPI".utf8))
+    public func inProgress(_ message: JetStreamMessage) throws { try acknowledge(message, "+WPI") }
+
+    /// Sends one acknowledgement token to the message's `$JS.ACK…` reply subject.
+    private func acknowledge(_ message: JetStreamMessage, _ token: String) throws {
+        try connection.publish(message.message.reply!, payload: Array(token.utf8))
     }
 
     // MARK: plumbing

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// The NATS client protocol (text control lines, CRLF-terminated, payloads counted in bytes): what a
 /// client sends, encoded, and what a server sends, parsed from a byte stream in any chunking.
 ///
@@ -12,10 +14,10 @@ public enum NATSProtocol {
     /// built by hand so the credentials are escaped exactly once and never logged.
     public static func connect(name: String, user: String? = nil, pass: String? = nil, token: String? = nil) -> [UInt8] {
         var o = "{\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"lang\":\"swift\",\"version\":\"vigil\""
-        o += ",\"protocol\":1,\"headers\":true,\"no_responders\":true,\"name\":" + quoted(name)
-        if let user { o += ",\"user\":" + quoted(user) }
-        if let pass { o += ",\"pass\":" + quoted(pass) }
-        if let token { o += ",\"auth_token\":" + quoted(token) }
+        o += ",\"protocol\":1,\"headers\":true,\"no_responders\":true,\"name\":" + JSONText.quoted(name)
+        if let user { o += ",\"user\":" + JSONText.quoted(user) }
+        if let pass { o += ",\"pass\":" + JSONText.quoted(pass) }
+        if let token { o += ",\"auth_token\":" + JSONText.quoted(token) }
         return Array(("CONNECT " + o + "}\r\n").utf8)
     }
 
@@ -47,19 +49,6 @@ public enum NATSProtocol {
     /// A subject or reply subject: non-empty, no whitespace (the protocol's field separator).
     public static func isValidSubject(_ s: String) -> Bool {
         !s.isEmpty && !s.utf8.contains { $0 == 32 || $0 == 9 || $0 == 13 || $0 == 10 }
-    }
-
-    static func quoted(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case _ where u.value < 0x20: o += String(format: "\\u%04x", u.value)
-            default: o.unicodeScalars.append(u)
-            }
-        }
-        return o + "\""
     }
 }
 

@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // `tail --metrics-address`: Prometheus text format (swift-prometheus over swift-metrics) served by SwiftNIO.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // TLS to NATS (`tls://` URLs).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
     ],
@@ -52,13 +54,16 @@ let package = Package(
             "VigilCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "VigilPipeline", dependencies: [.product(name: "DequeModule", package: "swift-collections"),
             "VigilCore", "VigilSources", "VigilFraming", "VigilParsing", "VigilBaseline",
             "VigilScoring", "VigilDetection", "VigilIdentity", "VigilResponders", "VigilState",
         ]),
+        // Scale-out: `vigil route` and `vigil worker` wire the pipeline's engine to NATS JetStream.
+        .target(name: "VigilCluster", dependencies: ["VigilCore", "VigilParsing", "VigilIdentity", "VigilPipeline", "VigilNATS"]),
         .executableTarget(name: "vigil", dependencies: [
-            "VigilPipeline", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
+            "VigilPipeline", "VigilCluster", "VigilNATS", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
             "VigilSources", "VigilState", "VigilParsing", "VigilSigma", "VigilMetrics", "VigilReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

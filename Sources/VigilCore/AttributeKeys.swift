@@ -9,6 +9,12 @@ public enum StableHash {
         }
         return h
     }
+
+    /// The shard of `principal` among `shards` (FNV-1a mod N): the same in every process, so a
+    /// router, its workers and `replay --shard` agree on where each principal lives.
+    @inline(__always) public static func shard(of principal: String, shards: Int) -> Int {
+        Int(fnv1a(principal) % UInt64(max(1, shards)))
+    }
 }
 
 /// Coarsens raw attributes into what "new" should mean for a person.

@@ -181,7 +181,7 @@ public struct IdentityStitcher: Codable, Sendable {
 }
 
 /// An established actor assuming a role it never assumed before (within ``IdentityStitcher/actorMemory``).
-public struct RoleReach: Sendable, Equatable {
+public struct RoleReach: Sendable, Equatable, Codable {
     /// The originating actor (its chain as it was before this hop).
     public var actor: ActorChain
     public var role: String

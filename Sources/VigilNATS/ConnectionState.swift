@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOSSL
 
 /// What the event loop learns and the caller's threads wait for: whether a connection is up (and
 /// which one: a generation counter), the server's INFO, PONGs owed to flushes, messages per
@@ -247,6 +248,11 @@ final class NATSHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A certificate that does not verify will not verify on the next attempt either: fail for
+        // good, with the reason, rather than reconnect in a loop.
+        if error is NIOSSLError || error is BoringSSLError {
+            state.markClosed(error: .connect("TLS handshake failed: \(error) (is the server's certificate signed by --nats-ca-file, and issued for this host name?)"))
+        }
         context.close(promise: nil)
     }
 }

@@ -24,6 +24,8 @@ public struct JetStream: Sendable {
         public var duplicateWindowSeconds: Double = 3600
         public var description: String?
         public var memoryStorage = false
+        /// Copies kept by a JetStream cluster (1 on a single server; 3 to survive a server's loss).
+        public var replicas = 1
 
         public init(name: String, subjects: [String]) {
             self.name = name
@@ -32,7 +34,7 @@ public struct JetStream: Sendable {
 
         var json: [String: Any] {
             var o: [String: Any] = ["name": name, "subjects": subjects, "storage": memoryStorage ? "memory" : "file",
-                                    "retention": "limits", "discard": "old", "num_replicas": 1,
+                                    "retention": "limits", "discard": "old", "num_replicas": replicas,
                                     "duplicate_window": Int64(duplicateWindowSeconds * 1e9)]
             if let description { o["description"] = description }
             return o
@@ -72,6 +74,8 @@ public struct JetStream: Sendable {
         public var ackWaitSeconds: Double = 30
         /// Delivered but unacknowledged messages at most (the checkpoint batch must fit).
         public var maxAckPending = 10_000
+        /// Deliver from this stream sequence on (nil: from the first message).
+        public var startSequence: UInt64?
 
         public init(durable: String) { self.durable = durable }
     }
@@ -82,7 +86,31 @@ public struct JetStream: Sendable {
                                      "replay_policy": "instant", "ack_wait": Int64(c.ackWaitSeconds * 1e9),
                                      "max_ack_pending": c.maxAckPending]
         if let f = c.filterSubject { config["filter_subject"] = f }
+        if let s = c.startSequence {
+            config["deliver_policy"] = "by_start_sequence"
+            config["opt_start_seq"] = s
+        }
         return try call("$JS.API.CONSUMER.DURABLE.CREATE.\(stream).\(c.durable)", ["stream_name": stream, "config": config])
+    }
+
+    /// Deletes a consumer; true when it existed.
+    @discardableResult
+    public func deleteConsumer(stream: String, name: String) throws -> Bool {
+        do {
+            _ = try call("$JS.API.CONSUMER.DELETE.\(stream).\(name)", nil)
+            return true
+        } catch NATSError.jetStream(let code, _) where code == 404 {
+            return false
+        }
+    }
+
+    /// Creates the durable consumer afresh, delivering from `startSequence`: what a worker does at
+    /// start and after a lost connection. Why not resume the durable as it was: messages delivered
+    /// to a dead worker but never acknowledged come back only after `ack_wait`, *behind* newer
+    /// ones, and a worker must see its shard in stream order. Its checkpoint says where it stands.
+    public func restartConsumer(stream: String, _ c: ConsumerConfig) throws {
+        try deleteConsumer(stream: stream, name: c.durable)
+        try ensureConsumer(stream: stream, c)
     }
 
     /// The server's acknowledgement of a published message.

@@ -15,7 +15,8 @@ import Glibc
 final class CheckpointWriter: @unchecked Sendable {
     private let lock = NSCondition()
     private let directory: StateDirectory
-    private var pending: (checkpoint: EngineCheckpoint, fsync: [Int32])?
+    private var pending: (checkpoint: EngineCheckpoint, fsync: [Int32], tag: UInt64?)?
+    private var written: UInt64?
     private var busy = false
     private var closed = false
     private var failure: (any Error)?
@@ -31,12 +32,21 @@ final class CheckpointWriter: @unchecked Sendable {
     }
 
     /// Queues a checkpoint; throws the failure of an earlier write (disk full, ...), if any.
-    func submit(_ cp: EngineCheckpoint, fsync fds: [Int32]) throws {
+    /// `tag`: what the caller wants to know is on disk (a shard worker's stream sequence, which it
+    /// acknowledges only then); see `writtenTag`.
+    func submit(_ cp: EngineCheckpoint, fsync fds: [Int32], tag: UInt64? = nil) throws {
         lock.lock()
         defer { lock.unlock() }
         if let f = failure { throw f }
-        pending = (cp, fds)
+        pending = (cp, fds, tag ?? pending?.tag)
         lock.broadcast()
+    }
+
+    /// The tag of the newest checkpoint on disk (nil before any tagged one).
+    var writtenTag: UInt64? {
+        lock.lock()
+        defer { lock.unlock() }
+        return written
     }
 
     /// Waits until everything queued is on disk; throws a write failure.
@@ -82,6 +92,7 @@ final class CheckpointWriter: @unchecked Sendable {
             lock.lock()
             busy = false
             if let e = error, failure == nil { failure = e }
+            if error == nil, let t = job.tag { written = t }
             lock.broadcast()
             lock.unlock()
         }

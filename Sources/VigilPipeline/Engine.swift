@@ -51,6 +51,15 @@ public final class Engine {
     private var bytesBefore: Int64 = 0
     /// Called with each event that is processed (not duplicates or dead letters); used by `eval`.
     public var onEvent: ((AccessEvent) -> Void)?
+    /// `vigil route`: when set, each event is read, de-duplicated and stitched (identity stitching
+    /// must see every event of the organisation), then handed here with its actor and role reach
+    /// instead of going through baseline, scorer and detector, which run in the shard workers.
+    public var route: ((AccessEvent, RoleReach?) throws -> Void)?
+    /// `replay --shard K --shards N`: identities are stitched over every event, but only the events
+    /// of shard K go on to detection: what `vigil worker --shard K` does behind a router.
+    public var shardFilter: (shard: Int, shards: Int)?
+    /// Keep every record's raw bytes on its event (the router ships them to the workers).
+    public var keepAllRaw = false
 
     public init(config: EngineConfig, rules: RuleSet, snapshot: ModelSnapshot? = nil) throws {
         let cfg = snapshot?.config ?? config
@@ -162,7 +171,13 @@ public final class Engine {
     }
 
     /// The parser for this engine's format and mapping (one per reader).
-    func parser() -> FormatParser {
+    public func parser() -> FormatParser {
+        FormatParser(format: format, detailActions: detailActions, keepAllRaw: keepAllRaw, mapping: mapping, rawFormats: rawFormats)
+    }
+
+    /// The parser a shard worker re-reads a routed record with: the format the router recognised,
+    /// with this engine's rules deciding which raw bytes are kept (as `parser()` does).
+    public func parser(for format: SourceFormat) -> FormatParser {
         FormatParser(format: format, detailActions: detailActions, mapping: mapping, rawFormats: rawFormats)
     }
 
@@ -207,6 +222,16 @@ public final class Engine {
     /// Runs one parsed event through baseline, scorer and detector.
     public func process(_ event: AccessEvent, emit: (Alert) throws -> Void) throws {
         let stitched = stitcher.stitch(event)
+        if let f = shardFilter, StableHash.shard(of: event.principal, shards: f.shards) != f.shard { return }
+        if let route {
+            stats.events += 1
+            if newest != Int64.min && event.time < newest &- config.lateness { stats.late += 1 }
+            newest = max(newest, event.time)
+            var e = event
+            if let actor = stitched.actor { e.actor = actor }
+            try route(e, stitched.reach)
+            return
+        }
         if let actor = stitched.actor {
             var e = event
             e.actor = actor
@@ -214,6 +239,22 @@ public final class Engine {
         } else {
             try process(event, reach: stitched.reach, emit: emit)
         }
+    }
+
+    /// A shard worker's entry: an event the router already de-duplicated and stitched (its `actor`
+    /// set, and its role reach if it had one), through baseline, scorer and detector, exactly as
+    /// `process(_:emit:)` does after stitching.
+    public func processRouted(_ e: AccessEvent, reach: RoleReach?, emit: (Alert) throws -> Void) throws {
+        stats.records += 1
+        try process(e, reach: reach, emit: emit)
+        if let stop = stopRequested, stop() { stopped = true }
+    }
+
+    /// Counts a routed message the worker could not use (a bad wire header or a record that no longer
+    /// parses) and hands it on as a dead letter.
+    public func deadLetterRouted(_ d: DeadLetter, _ sink: (DeadLetter) throws -> Void) throws {
+        stats.records += 1
+        try bad(d, sink)
     }
 
     /// The event with its stitched actor, through baseline, scorer and detector.
@@ -303,9 +344,10 @@ public final class Engine {
     public func usualHourlyRate(of principal: String) -> Double? { baseline.usualHourlyRate(principal) }
 
     /// Adds wall time spent by a driver that reads by itself (`Tailer`) to `stats.seconds`.
-    func account(seconds: Double) { stats.seconds += seconds }
+    public func account(seconds: Double) { stats.seconds += seconds }
 
-    func finishStats() {
+    /// Copies the model's counters into `stats` (end of a run, or before `--stats` is written).
+    public func finishStats() {
         stats.incidents = detector.counters.incidents
         stats.principals = baseline.principalCount
         stats.held = baseline.counters.held
@@ -330,7 +372,7 @@ public final class Engine {
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }
 
-    static func monotonicSeconds() -> Double {
+    public static func monotonicSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -200,18 +200,47 @@ public final class StateSession {
     /// Checkpoints `engine` as it is now. The value is captured here, between two records, with the
     /// outputs flushed; encoding and writing happen on the checkpoint thread (outputs fsynced
     /// first). `wait`: return only once it is on disk (end of run, stop).
-    public func save(_ engine: Engine, wait: Bool = false) throws {
+    public func save(_ engine: Engine, wait: Bool = false, tag: UInt64? = nil) throws {
+        try beforeSave?()
         for o in outputs { try o.writer.flush() }
         refreshIdentities?(&inputs)
         if saves % 20 == 0 { pruneVanished() }
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
         var cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
         cp.mergeFrontier = mergeFrontier
-        try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors)
+        try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors, tag: tag)
         if wait { try writer.drain() }
         sinceSave = 0
         lastSave = Engine.monotonicSeconds()
         saves += 1
+    }
+
+    /// Runs first in every save: what must be safe elsewhere before a checkpoint may say it is done
+    /// (the router's and the worker's publications waiting for JetStream's acknowledgements).
+    public var beforeSave: (() throws -> Void)?
+
+    /// The `tag` of the newest checkpoint on disk (a shard worker acknowledges up to it).
+    public var durableTag: UInt64? { writer.writtenTag }
+
+    // MARK: JetStream positions
+
+    /// The last stream sequence a checkpoint covers for `key` (a worker's stream and shard), or nil.
+    public func streamPosition(_ key: String) -> UInt64? {
+        guard let cp = inputs[key], cp.lastRecord >= 0 else { return nil }
+        return UInt64(cp.lastRecord)
+    }
+
+    /// The keys of stream positions this state holds (a worker refuses another shard's state).
+    public var streamKeys: [String] { order.filter { $0.hasPrefix("nats:") } }
+
+    /// A message at `sequence` of `key`'s stream was processed.
+    public func noteStream(_ key: String, sequence: UInt64) {
+        if inputs[key] == nil {
+            order.append(key)
+            inputs[key] = InputCheckpoint(path: key, identity: nil)
+        }
+        inputs[key]!.advance(offset: Int64(sequence), line: 0)
+        sinceSave += 1
     }
 
     /// Forgets inputs read to their end whose files are gone (a followed CloudTrail directory whose

@@ -21,7 +21,8 @@ struct Vigil: ParsableCommand {
 
         'vigil --version' prints the version and the commit it was built from; 'vigil --generate-completion-script bash|zsh|fish' prints shell completions ('make install' installs them).
         """,
-        subcommands: [Replay.self, Tail.self, Report.self, Train.self, Eval.self, Score.self, Simulate.self, Audit.self, Rules.self]
+        subcommands: [Replay.self, Tail.self, Report.self, Train.self, Eval.self, Score.self, Simulate.self, Audit.self, Rules.self,
+                      Route.self, Worker.self, Alerts.self]
     )
 
     /// Runs the command, mapping errors to the Contract's exit codes (ArgumentParser's own usage

@@ -92,7 +92,10 @@ import Testing
         let b = try NATSConnection.Options(url: "nats://[::1]")
         #expect(b.host == "::1" && b.port == 4222)
         #expect(throws: NATSError.self) { try NATSConnection.Options(url: "nats://user:secret@127.0.0.1:4222") }
-        #expect(throws: NATSError.self) { try NATSConnection.Options(url: "tls://127.0.0.1:4222") }
+        #expect(!a.tls)
+        let t = try NATSConnection.Options(url: "tls://nats.internal:4443")
+        #expect(t.tls && t.host == "nats.internal" && t.port == 4443)
+        #expect(throws: NATSError.self) { try NATSConnection.Options(url: "tls://user:secret@127.0.0.1:4222") }
         #expect(throws: NATSError.self) { try NATSConnection.Options(url: "http://127.0.0.1:4222") }
     }
 

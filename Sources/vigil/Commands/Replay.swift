@@ -29,10 +29,21 @@ struct Replay: ParsableCommand {
     @Flag(name: .customLong("parse-only"), help: "Only read, frame and parse: count events and dead letters (see --stats, --dead-letter), detect nothing. To check that an archive parses, or to measure the reading half alone.")
     var parseOnly = false
 
+    @Option(help: ArgumentHelp("With --shards: detect only the events of this shard (0…N-1), stitching identities over every event; the alerts 'vigil worker --shard K' gives behind 'vigil route'.", valueName: "k"))
+    var shard: Int?
+
+    @Option(help: ArgumentHelp("Shard count for --shard.", valueName: "n"))
+    var shards: Int?
+
     @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
     var paths: [String]
 
     func validate() throws {
+        if (shard == nil) != (shards == nil) { throw ValidationError("--shard and --shards go together") }
+        if let n = shards, let k = shard {
+            guard (1...1024).contains(n) else { throw ValidationError("--shards must be 1…1024") }
+            guard (0..<n).contains(k) else { throw ValidationError("--shard must be 0…\(n - 1) for --shards \(n)") }
+        }
         if parseOnly && state.state != nil {
             throw ValidationError("--parse-only learns nothing, so it cannot write a --state checkpoint")
         }
@@ -44,6 +55,7 @@ struct Replay: ParsableCommand {
         let sigma = SigmaOptions.rules(try sigmaRules.catalog(extra: try SigmaOptions.configPaths(respond.config)), quiet: engine.quiet)
         let e = try engine.makeEngine(session: session, extraRules: sigma)
         e.parseOnly = parseOnly
+        if let k = shard, let n = shards { e.shardFilter = (k, n) }
         let w = try out.writer(defaultStdout: true, session: session)
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "replay", quiet: engine.quiet)
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)

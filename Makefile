@@ -7,7 +7,7 @@ SAMPLE      := SampleLogs/logs
 FUZZ_SECONDS ?= 300
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli sigma-oracle install demo bench bench-core fuzz sample deps clean help rebuild
+.PHONY: all build test unit cli sigma-oracle install demo cluster-demo bench bench-core bench-cluster fuzz sample deps clean help rebuild
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make demo    install what is missing, build, replay SampleLogs and print explained alerts"
 	@echo "make test    unit and integration tests (Swift Testing + CLI checks)"
 	@echo "make build   build the vigil binary ($(BIN))"
+	@echo "make cluster-demo  nats-server, one router and two workers on SampleLogs; prints the alerts from VIGIL_ALERTS"
 	@echo "make bench   throughput, flood, memory, scoring core and tail latency against reference runs (see BENCHMARKS.md)"
 	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
 	@echo "make fuzz    libFuzzer harnesses, FUZZ_SECONDS each (default 300)"
@@ -46,6 +47,7 @@ cli: build
 	python3 Tests/cli/merge_test.py $(BIN)
 	python3 Tests/cli/responders_test.py $(BIN)
 	python3 Tests/cli/ops_test.py $(BIN)
+	python3 Tests/cli/cluster_test.py $(BIN)
 
 test: unit cli sigma-oracle
 
@@ -74,12 +76,21 @@ demo: build
 	@echo "== Evaluation against $(LABELS) =="
 	$(BIN) eval --quiet --labels $(LABELS) $(SAMPLE)
 
+# Scale-out: a JetStream server, `vigil route` and two `vigil worker`s on SampleLogs (stops what it starts).
+cluster-demo: build
+	bash Benchmarks/cluster_demo.sh $(BIN) $(SAMPLE)
+
 # Throughput (1M generated CloudTrail lines, cached under .build/bench), the flood of new principals,
 # memory per principal, the scoring core against River HST and RCF, and tail latency.
 bench: build
 	bash Benchmarks/bench.sh $(BIN)
 	bash Benchmarks/bench_core.sh $(BIN)
 	python3 Benchmarks/latency.py $(BIN)
+	python3 Benchmarks/bench_cluster.py $(BIN)
+
+# Router and 1 or 2 workers through JetStream against one replay, and the kill -9 exactly-once run.
+bench-cluster: build
+	python3 Benchmarks/bench_cluster.py $(BIN)
 
 # libFuzzer harnesses for framing/decoding and the CloudTrail parser (FUZZ_SECONDS each, default 300).
 fuzz: deps

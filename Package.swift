@@ -87,6 +87,8 @@ let package = Package(
         .testTarget(name: "VigilBaselineTests", dependencies: ["VigilBaseline", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilScoringTests", dependencies: ["VigilScoring", "VigilCore"]),
         .testTarget(name: "VigilNATSTests", dependencies: ["VigilNATS"]),
+        .testTarget(name: "VigilClusterTests", dependencies: ["VigilCluster", "VigilNATS", "VigilCore", "VigilParsing", "VigilIdentity",
+                                                             "VigilTestSupport"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilSigmaTests", dependencies: ["VigilSigma", "VigilDetection", "VigilCore", "VigilParsing",
                                                            "VigilTestSupport"]),

@@ -124,7 +124,10 @@ public final class ShardWorker {
             }
             let now = Engine.monotonicSeconds()
             if batch.isEmpty {
-                if unsaved > 0 { try checkpoint(wait: true) }
+                // Caught up: checkpoint on the usual schedule only (a checkpoint of a large model
+                // costs about a second; a worker that keeps catching up with its router must not
+                // write one per empty fetch).
+                if session.due { try checkpoint(wait: false) }
                 try acknowledgeDurable()
                 if let idle = options.exitWhenIdle, now - idleSince >= idle { break }
                 continue

@@ -182,6 +182,26 @@ final class ConnectionState: @unchecked Sendable {
     func dropped(sid: Int) -> Int { locked { droppedBySid[sid] ?? 0 } }
 
     /// The next queued message of `sid`, waiting up to `timeout` (through a reconnect); nil on timeout.
+    /// Every message queued for `sid`, waiting up to `timeout` for the first (empty on timeout): one
+    /// lock round trip for a burst of replies (the publisher's acknowledgements).
+    func takeAll(sid: Int, timeout: Double) throws -> [NATSMessage] {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        return try locked {
+            while true {
+                if let q = queues[sid], let head = heads[sid], head < q.count {
+                    queues[sid] = []
+                    heads[sid] = 0
+                    return head == 0 ? q : Array(q[head...])
+                }
+                if let e = fatal() { throw e }
+                if !cond.wait(until: deadline) {
+                    if let q = queues[sid], let head = heads[sid], head < q.count { continue }
+                    return []
+                }
+            }
+        }
+    }
+
     func take(sid: Int, timeout: Double) throws -> NATSMessage? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         return try locked {

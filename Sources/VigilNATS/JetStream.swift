@@ -144,19 +144,24 @@ public struct JetStream: Sendable {
         try connection.publish("$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumer)", reply: inbox, payload: Array(request))
         var out: [JetStreamMessage] = []
         let deadline = Date(timeIntervalSinceNow: expires + timeout)
-        while out.count < batch {
+        // Messages are taken as they queue up, many per lock round trip.
+        batchLoop: while out.count < batch {
             let left = deadline.timeIntervalSinceNow
-            guard left > 0, let m = try sub.next(timeout: left) else { break }
-            if let status = m.headers.status {
-                // 404 no messages, 408 request expired, 409 consumer limits: the batch ends here.
-                if status == 404 || status == 408 || status == 409 { break }
-                if status == 100 { continue }   // idle heartbeat
-                throw NATSError.jetStream(code: status, description: m.headers.statusDescription ?? "")
+            guard left > 0 else { break }
+            let arrived = try sub.nextBatch(timeout: left)
+            if arrived.isEmpty { break }
+            for m in arrived {
+                if let status = m.headers.status {
+                    // 404 no messages, 408 request expired, 409 consumer limits: the batch ends here.
+                    if status == 404 || status == 408 || status == 409 { break batchLoop }
+                    if status == 100 { continue }   // idle heartbeat
+                    throw NATSError.jetStream(code: status, description: m.headers.statusDescription ?? "")
+                }
+                guard let reply = m.reply, let meta = JetStreamMessage.Metadata(ackSubject: reply) else {
+                    throw NATSError.protocolViolation("JetStream message without an acknowledgement subject")
+                }
+                out.append(JetStreamMessage(message: m, metadata: meta))
             }
-            guard let reply = m.reply, let meta = JetStreamMessage.Metadata(ackSubject: reply) else {
-                throw NATSError.protocolViolation("JetStream message without an acknowledgement subject")
-            }
-            out.append(JetStreamMessage(message: m, metadata: meta))
         }
         return out
     }
@@ -232,16 +237,38 @@ public struct JetStreamMessage: Sendable, Equatable {
         public var pending: UInt64
 
         public init?(ackSubject: String) {
-            var t = ackSubject.split(separator: ".").map(String.init)
-            guard t.count >= 9, t[0] == "$JS", t[1] == "ACK" else { return nil }
-            if t.count >= 11 { t.removeSubrange(2..<4) }   // $JS.ACK.<domain>.<account hash>.<stream>…
-            guard let d = Int(t[4]), let s = UInt64(t[5]), let c = UInt64(t[6]), let p = UInt64(t[8]) else { return nil }
-            stream = t[2]
-            consumer = t[3]
-            delivered = d
-            streamSequence = s
-            consumerSequence = c
-            pending = p
+            // Token ranges over the UTF-8 bytes (this runs for every fetched message): strings only
+            // for the stream and consumer, numbers read from the bytes.
+            var subject = ackSubject
+            guard let parsed = subject.withUTF8({ u -> (String, String, [UInt64])? in
+                var tokens: [Range<Int>] = []
+                var from = 0
+                for i in 0...u.count where i == u.count || u[i] == 46 {
+                    tokens.append(from..<i)
+                    from = i + 1
+                }
+                guard tokens.count >= 9 else { return nil }
+                func text(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[r]), as: UTF8.self) }
+                guard text(tokens[0]) == "$JS", text(tokens[1]) == "ACK" else { return nil }
+                if tokens.count >= 11 { tokens.removeSubrange(2..<4) }   // $JS.ACK.<domain>.<account hash>.<stream>…
+                var numbers: [UInt64] = []
+                for r in [tokens[4], tokens[5], tokens[6], tokens[8]] {
+                    guard !r.isEmpty, r.count <= 19 else { return nil }
+                    var v: UInt64 = 0
+                    for b in u[r] {
+                        guard b >= 48 && b <= 57 else { return nil }
+                        v = v &* 10 &+ UInt64(b - 48)
+                    }
+                    numbers.append(v)
+                }
+                return (text(tokens[2]), text(tokens[3]), numbers)
+            }) else { return nil }
+            stream = parsed.0
+            consumer = parsed.1
+            delivered = Int(parsed.2[0])
+            streamSequence = parsed.2[1]
+            consumerSequence = parsed.2[2]
+            pending = parsed.2[3]
         }
     }
 }

@@ -16,12 +16,17 @@ public final class JetStreamPublisher {
     public let connection: NATSConnection
     private let inbox: String
     private let subscription: NATSSubscription
-    private var nextNumber: UInt64 = 0
-    /// Encoded messages not yet acknowledged, by number, oldest first (resent in this order).
-    private var pending: [UInt64: [UInt8]] = [:]
-    private var pendingOrder: [UInt64] = []
-    private var orderHead = 0
-    private var buffer: [UInt8] = []
+    /// Encoded messages from the oldest one not yet acknowledged on, back to back: what a resend
+    /// writes again, in order. Message `firstNumber + i` ends at `ends[i]`.
+    private var log: [UInt8] = []
+    private var ends: [Int] = []
+    private var acked: [Bool] = []
+    private var firstNumber: UInt64 = 0
+    /// Index of the oldest message not yet acknowledged.
+    private var head = 0
+    /// Bytes of `log` written to the socket.
+    private var sentUpTo = 0
+    private var unacknowledged = 0
     /// Unacknowledged messages at most; past it, `publish` waits for acknowledgements.
     public var maxInFlight = 4096
     /// Bytes gathered before one socket write.
@@ -44,48 +49,52 @@ public final class JetStreamPublisher {
     deinit { subscription.unsubscribe() }
 
     /// Messages written or buffered whose acknowledgement has not come back.
-    public var outstanding: Int { pending.count }
+    public var outstanding: Int { unacknowledged }
 
     /// Queues one message; `msgID` becomes `Nats-Msg-Id`. Returns at once unless `maxInFlight`
     /// messages are already waiting.
     public func publish(_ subject: String, msgID: String, headers: NATSHeaders = NATSHeaders(), payload: [UInt8]) throws {
         var h = headers
         h.append("Nats-Msg-Id", msgID)
-        let n = nextNumber
-        nextNumber += 1
-        let bytes = NATSProtocol.publish(subject: subject, reply: "\(inbox).\(n)", headers: h, payload: payload)
-        pending[n] = bytes
-        pendingOrder.append(n)
-        buffer += bytes
-        if buffer.count >= batchBytes { try sendBuffer() }
-        if pending.count >= maxInFlight {
-            try sendBuffer()
+        let n = firstNumber + UInt64(ends.count)
+        NATSProtocol.appendPublish(to: &log, subject: subject, reply: "\(inbox).\(n)", headers: h, payload: payload)
+        ends.append(log.count)
+        acked.append(false)
+        unacknowledged += 1
+        if log.count - sentUpTo >= batchBytes { try sendBuffered() }
+        if unacknowledged >= maxInFlight {
+            try sendBuffered()
             try waitForAcks(atMost: maxInFlight / 2)
         }
     }
 
     /// Sends what is buffered and waits until every message is acknowledged.
     public func drain() throws {
-        try sendBuffer()
+        try sendBuffered()
         try waitForAcks(atMost: 0)
-        pendingOrder.removeAll(keepingCapacity: true)
-        orderHead = 0
+        firstNumber += UInt64(ends.count)
+        log.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        acked.removeAll(keepingCapacity: true)
+        head = 0
+        sentUpTo = 0
     }
 
-    private func sendBuffer() throws {
-        guard !buffer.isEmpty else { return }
-        try connection.write(encoded: buffer)
-        buffer.removeAll(keepingCapacity: true)
+    private func sendBuffered() throws {
+        guard sentUpTo < log.count else { return }
+        try connection.write(encoded: Array(log[sentUpTo...]))
+        sentUpTo = log.count
     }
 
     private func waitForAcks(atMost limit: Int) throws {
         var lastProgress = Date()
         var resendsWithoutProgress = 0
-        while pending.count > limit {
-            guard let m = try subscription.next(timeout: 0.5) else {
+        while unacknowledged > limit {
+            let replies = try subscription.nextBatch(timeout: 0.5)
+            if replies.isEmpty {
                 if Date().timeIntervalSince(lastProgress) >= resendAfter {
                     guard resendsWithoutProgress < maxResends else {
-                        throw NATSError.timeout("acknowledgements of \(pending.count) published messages")
+                        throw NATSError.timeout("acknowledgements of \(unacknowledged) published messages")
                     }
                     resendsWithoutProgress += 1
                     try resendPending()
@@ -93,26 +102,26 @@ public final class JetStreamPublisher {
                 }
                 continue
             }
-            guard let dot = m.subject.lastIndex(of: "."), let n = UInt64(m.subject[m.subject.index(after: dot)...]),
-                  pending[n] != nil else { continue }   // an answer to a message resent and acknowledged twice
-            if m.headers.status == 503 {
-                throw NATSError.noResponders("\(m.subject): no stream stores this subject")
+            for m in replies {
+                guard let dot = m.subject.lastIndex(of: "."), let n = UInt64(m.subject[m.subject.index(after: dot)...]),
+                      n >= firstNumber, Int(n - firstNumber) < ends.count, !acked[Int(n - firstNumber)] else {
+                    continue   // an answer to a message resent and acknowledged twice
+                }
+                if m.headers.status == 503 {
+                    throw NATSError.noResponders("\(m.subject): no stream stores this subject")
+                }
+                try acknowledge(Int(n - firstNumber), m.payload)
             }
-            try acknowledge(n, m.payload)
             lastProgress = Date()
             resendsWithoutProgress = 0
         }
-        // Forget the numbers of acknowledged messages at the front of the resend order.
-        while orderHead < pendingOrder.count, pending[pendingOrder[orderHead]] == nil { orderHead += 1 }
-        if orderHead >= 4096 && orderHead * 2 >= pendingOrder.count {
-            pendingOrder.removeFirst(orderHead)
-            orderHead = 0
-        }
+        compact()
     }
 
-    /// Reads one acknowledgement: `{"stream":…,"seq":…}`, with `"duplicate":true` when the Msg-Id was
-    /// already stored, or `{"error":…}`. Only an error is decoded as JSON (the common case is a byte scan).
-    private func acknowledge(_ n: UInt64, _ payload: [UInt8]) throws {
+    /// Reads one acknowledgement: `{"stream":…,"seq":…}`, with `"duplicate": true` when the Msg-Id
+    /// was already stored, or `{"error":…}`. Only an error is decoded as JSON (the common case is a
+    /// byte scan).
+    private func acknowledge(_ index: Int, _ payload: [UInt8]) throws {
         if Self.contains(payload, "\"error\"") {
             let o = try JetStream.object(payload)
             try JetStream.check(o)
@@ -124,18 +133,31 @@ public final class JetStreamPublisher {
         } else {
             stored += 1
         }
-        pending[n] = nil
+        acked[index] = true
+        unacknowledged -= 1
     }
 
+    /// Drops acknowledged messages from the front of the log (amortised O(1) per message).
+    private func compact() {
+        while head < acked.count && acked[head] { head += 1 }
+        guard head >= 4096 && head * 2 >= acked.count else { return }
+        let cut = ends[head - 1]
+        log.removeFirst(cut)
+        sentUpTo -= cut
+        ends.removeFirst(head)
+        for i in ends.indices { ends[i] -= cut }
+        acked.removeFirst(head)
+        firstNumber += UInt64(head)
+        head = 0
+    }
+
+    /// Writes every message from the oldest unacknowledged one on again, in order.
     private func resendPending() throws {
         resends += 1
-        while orderHead < pendingOrder.count, pending[pendingOrder[orderHead]] == nil { orderHead += 1 }
-        var out: [UInt8] = []
-        for n in pendingOrder[orderHead...] {
-            if let b = pending[n] { out += b }
-        }
-        buffer.removeAll(keepingCapacity: true)
-        try connection.write(encoded: out)
+        while head < acked.count && acked[head] { head += 1 }
+        let from = head == 0 ? 0 : ends[head - 1]
+        try connection.write(encoded: Array(log[from...]))
+        sentUpTo = log.count
     }
 
     static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {

@@ -54,7 +54,10 @@ public final class NATSConnection: @unchecked Sendable {
             }
             tls = scheme == "tls://"
             let rest = url.dropFirst(scheme.count)
-            guard !rest.contains("@") else { throw NATSError.url("\(url): put credentials in a file, not in the URL") }
+            if let at = rest.lastIndex(of: "@") {
+                // Never echo what came before the @: it is a secret.
+                throw NATSError.url("\(scheme)…@\(rest[rest.index(after: at)...]): put credentials in a file, not in the URL")
+            }
             let hostPort = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
             if let colon = hostPort.lastIndex(of: ":"), !hostPort.hasSuffix("]") {
                 guard let p = Int(hostPort[hostPort.index(after: colon)...]), (1...65_535).contains(p) else { throw NATSError.url(url) }
@@ -260,6 +263,11 @@ public final class NATSSubscription: @unchecked Sendable {
     /// The next message, waiting up to `timeout` seconds; nil on timeout.
     public func next(timeout: Double) throws -> NATSMessage? {
         try connection.state.take(sid: sid, timeout: timeout)
+    }
+
+    /// Every message waiting, or, when none is, those that arrive within `timeout` (empty: none).
+    public func nextBatch(timeout: Double) throws -> [NATSMessage] {
+        try connection.state.takeAll(sid: sid, timeout: timeout)
     }
 
     /// Messages dropped because the queue was full.

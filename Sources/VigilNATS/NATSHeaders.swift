@@ -15,8 +15,13 @@ public struct NATSHeaders: Sendable, Equatable {
 
     /// The first value of `name` (case-insensitive).
     public subscript(name: String) -> String? {
-        let n = name.lowercased()
-        return fields.first { $0.name.lowercased() == n }?.value
+        fields.first { Self.sameIgnoringASCIICase($0.name, name) }?.value
+    }
+
+    static func sameIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 97 && (x | 0x20) <= 122)
+        }
     }
 
     public mutating func append(_ name: String, _ value: String) { fields.append((name, value)) }
@@ -29,39 +34,81 @@ public struct NATSHeaders: Sendable, Equatable {
     /// The block as sent on the wire (CRLF line ends, terminated by an empty line). Names and values
     /// with CR or LF are cut at that character: a header never smuggles another line.
     public func encoded() -> [UInt8] {
-        var s = "NATS/1.0"
-        if let status { s += " \(status)" + (statusDescription.map { " " + $0 } ?? "") }
-        s += "\r\n"
-        for f in fields { s += Self.clean(f.name) + ": " + Self.clean(f.value) + "\r\n" }
-        return Array((s + "\r\n").utf8)
+        var out: [UInt8] = []
+        appendEncoded(to: &out)
+        return out
+    }
+
+    /// Appends the block to `out`, byte by byte (this runs once per published event).
+    public func appendEncoded(to out: inout [UInt8]) {
+        out += "NATS/1.0".utf8
+        if let status {
+            out += " \(status)".utf8
+            if let d = statusDescription { out.append(32); Self.appendClean(d, to: &out) }
+        }
+        out += [13, 10]
+        for f in fields {
+            Self.appendClean(f.name, to: &out)
+            out += [58, 32]
+            Self.appendClean(f.value, to: &out)
+            out += [13, 10]
+        }
+        out += [13, 10]
+    }
+
+    /// Appends `s`'s UTF-8 up to its first CR or LF.
+    static func appendClean(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { u in
+            var end = 0
+            while end < u.count && u[end] != 13 && u[end] != 10 { end += 1 }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<end]))
+        }
     }
 
     static func clean(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.prefix { $0 != "\r" && $0 != "\n" }))
+        var out: [UInt8] = []
+        appendClean(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// Parses a header block; a block not starting with `NATS/` is a protocol error.
-    public static func decode(_ bytes: [UInt8]) throws -> NATSHeaders {
-        // Split on the bytes: as a Swift String, "\r\n" is one Character and would not split on "\n".
-        var lines = bytes.split(separator: 10, omittingEmptySubsequences: false).map { l -> Substring in
-            let line = l.last == 13 ? l.dropLast() : l[...]
-            return Substring(String(decoding: line, as: UTF8.self))
+    /// Parses a header block; a block not starting with `NATS/` is a protocol error. Works on the
+    /// bytes (this runs for every message a worker fetches).
+    public static func decode(_ bytes: some RandomAccessCollection<UInt8>) throws -> NATSHeaders {
+        let b = Array(bytes)
+        var lines: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            var j = i
+            while j < b.count && b[j] != 10 { j += 1 }
+            let end = j > i && b[j - 1] == 13 ? j - 1 : j
+            lines.append(i..<end)
+            i = j + 1
         }
-        guard let first = lines.first, first.hasPrefix("NATS/") else {
+        guard let first = lines.first, b[first].starts(with: "NATS/".utf8) else {
             throw NATSError.protocolViolation("header block without NATS/1.0 version line")
         }
-        var h = NATSHeaders()
-        let statusParts = first.split(separator: " ", maxSplits: 2)
-        if statusParts.count >= 2, let code = Int(statusParts[1]) {
-            h.status = code
-            if statusParts.count == 3 { h.statusDescription = String(statusParts[2]) }
+        func trimmed(_ r: Range<Int>) -> String {
+            var lo = r.lowerBound, hi = r.upperBound
+            while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo += 1 }
+            while hi > lo && (b[hi - 1] == 32 || b[hi - 1] == 9) { hi -= 1 }
+            return String(decoding: b[lo..<hi], as: UTF8.self)
         }
-        lines.removeFirst()
-        for l in lines where !l.isEmpty {
-            guard let colon = l.firstIndex(of: ":") else { continue }
-            let name = String(l[..<colon]).trimmingCharacters(in: .whitespaces)
-            let value = String(l[l.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            h.fields.append((name, value))
+        var h = NATSHeaders()
+        // Status line: NATS/1.0 [code [description]]
+        var k = first.lowerBound
+        while k < first.upperBound && b[k] != 32 { k += 1 }
+        if k < first.upperBound {
+            let rest = trimmed(k..<first.upperBound)
+            let parts = rest.split(separator: " ", maxSplits: 1)
+            if let p = parts.first, let code = Int(p) {
+                h.status = code
+                if parts.count == 2 { h.statusDescription = String(parts[1]) }
+            }
+        }
+        for l in lines.dropFirst() where !l.isEmpty {
+            guard let colon = b[l].firstIndex(of: 58) else { continue }
+            h.fields.append((trimmed(l.lowerBound..<colon), trimmed((colon + 1)..<l.upperBound)))
         }
         return h
     }

@@ -25,17 +25,29 @@ public enum NATSProtocol {
     /// header block and payload.
     public static func publish(subject: String, reply: String? = nil, headers: NATSHeaders? = nil, payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        let replyPart = reply.map { " " + $0 } ?? ""
+        appendPublish(to: &out, subject: subject, reply: reply, headers: headers, payload: payload)
+        return out
+    }
+
+    /// `publish` appended to a buffer of many (the publisher writes a batch in one go).
+    public static func appendPublish(to out: inout [UInt8], subject: String, reply: String? = nil, headers: NATSHeaders? = nil,
+                                     payload: [UInt8]) {
         if let headers, !headers.isEmpty {
-            let block = headers.encoded()
-            out += Array("HPUB \(subject)\(replyPart) \(block.count) \(block.count + payload.count)\r\n".utf8)
+            var block: [UInt8] = []
+            headers.appendEncoded(to: &block)
+            out += "HPUB ".utf8
+            out += subject.utf8
+            if let reply { out.append(32); out += reply.utf8 }
+            out += " \(block.count) \(block.count + payload.count)\r\n".utf8
             out += block
         } else {
-            out += Array("PUB \(subject)\(replyPart) \(payload.count)\r\n".utf8)
+            out += "PUB ".utf8
+            out += subject.utf8
+            if let reply { out.append(32); out += reply.utf8 }
+            out += " \(payload.count)\r\n".utf8
         }
         out += payload
         out += [13, 10]
-        return out
     }
 
     public static func subscribe(subject: String, sid: Int, queue: String? = nil) -> [UInt8] {
@@ -133,15 +145,15 @@ public struct NATSParser: Sendable {
     private mutating func next() throws -> NATSServerOp? {
         if let p = pending {
             guard buffer.count - start >= p.total + 2 else { return nil }
-            let body = Array(buffer[start..<(start + p.total)])
-            guard buffer[start + p.total] == 13, buffer[start + p.total + 1] == 10 else {
+            let bodyStart = start
+            guard buffer[bodyStart + p.total] == 13, buffer[bodyStart + p.total + 1] == 10 else {
                 throw NATSError.protocolViolation("message payload not followed by CRLF")
             }
             start += p.total + 2
             pending = nil
-            let headers = p.headerBytes > 0 ? try NATSHeaders.decode(Array(body[0..<p.headerBytes])) : NATSHeaders()
+            let headers = p.headerBytes > 0 ? try NATSHeaders.decode(buffer[bodyStart..<(bodyStart + p.headerBytes)]) : NATSHeaders()
             return .msg(NATSMessage(subject: p.subject, sid: p.sid, reply: p.reply, headers: headers,
-                                    payload: Array(body[p.headerBytes...])))
+                                    payload: Array(buffer[(bodyStart + p.headerBytes)..<(bodyStart + p.total)])))
         }
         guard let lf = buffer[start...].firstIndex(of: 10) else {
             if buffer.count - start > NATSProtocol.maxControlLine { throw NATSError.protocolViolation("control line over 64 KiB") }
@@ -149,35 +161,54 @@ public struct NATSParser: Sendable {
         }
         var end = lf
         if end > start && buffer[end - 1] == 13 { end -= 1 }
-        let line = String(decoding: buffer[start..<end], as: UTF8.self)
+        let lineStart = start
         start = lf + 1
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard let verb = fields.first?.uppercased() else { return try next() }
-        switch verb {
+        // Fields as byte ranges: a MSG line becomes Strings only for its subject and reply.
+        var fields: [Range<Int>] = []
+        var i = lineStart
+        while i < end {
+            while i < end && (buffer[i] == 32 || buffer[i] == 9) { i += 1 }
+            let f = i
+            while i < end && buffer[i] != 32 && buffer[i] != 9 { i += 1 }
+            if i > f { fields.append(f..<i) }
+        }
+        guard let verbRange = fields.first else { return try next() }
+        func text(_ r: Range<Int>) -> String { String(decoding: buffer[r], as: UTF8.self) }
+        func int(_ r: Range<Int>) -> Int? {
+            guard !r.isEmpty, r.count <= 18 else { return nil }
+            var v = 0
+            for b in buffer[r] {
+                guard b >= 48 && b <= 57 else { return nil }
+                v = v * 10 + Int(b - 48)
+            }
+            return v
+        }
+        func line() -> String { text(lineStart..<end) }
+        switch text(verbRange).uppercased() {
         case "PING": return .ping
         case "PONG": return .pong
         case "+OK": return .ok
         case "-ERR":
-            var text = line.dropFirst(4).trimmingCharacters(in: .whitespaces)
-            if text.hasPrefix("'") && text.hasSuffix("'") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
-            return .err(text)
-        case "INFO": return .info(String(line.dropFirst(4)).trimmingCharacters(in: .whitespaces))
+            var t = line().dropFirst(4).trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("'") && t.hasSuffix("'") && t.count >= 2 { t = String(t.dropFirst().dropLast()) }
+            return .err(t)
+        case "INFO": return .info(String(line().dropFirst(4)).trimmingCharacters(in: .whitespaces))
         case "MSG":
             // MSG <subject> <sid> [reply-to] <#bytes>
-            guard fields.count == 4 || fields.count == 5, let sid = Int(fields[2]), let n = Int(fields.last!), n >= 0 else {
-                throw NATSError.protocolViolation("bad MSG line: \(line.prefix(200))")
+            guard fields.count == 4 || fields.count == 5, let sid = int(fields[2]), let n = int(fields.last!) else {
+                throw NATSError.protocolViolation("bad MSG line: \(line().prefix(200))")
             }
-            pending = (fields[1], sid, fields.count == 5 ? fields[3] : nil, 0, n)
+            pending = (text(fields[1]), sid, fields.count == 5 ? text(fields[3]) : nil, 0, n)
             return try next()
         case "HMSG":
             // HMSG <subject> <sid> [reply-to] <#header bytes> <#total bytes>
-            guard fields.count == 5 || fields.count == 6, let sid = Int(fields[2]),
-                  let h = Int(fields[fields.count - 2]), let n = Int(fields.last!), h >= 0, n >= h else {
-                throw NATSError.protocolViolation("bad HMSG line: \(line.prefix(200))")
+            guard fields.count == 5 || fields.count == 6, let sid = int(fields[2]),
+                  let h = int(fields[fields.count - 2]), let n = int(fields.last!), n >= h else {
+                throw NATSError.protocolViolation("bad HMSG line: \(line().prefix(200))")
             }
-            pending = (fields[1], sid, fields.count == 6 ? fields[3] : nil, h, n)
+            pending = (text(fields[1]), sid, fields.count == 6 ? text(fields[3]) : nil, h, n)
             return try next()
-        default:
+        case let verb:
             throw NATSError.protocolViolation("unknown operation \(verb.prefix(20))")
         }
     }

@@ -175,6 +175,66 @@ struct JetStreamServerTests {
         }
     }
 
+    /// The router's publisher: thousands of messages in flight, every one acknowledged, stored in
+    /// publish order; publishing them again stores nothing (the duplicates are counted).
+    @Test func publisher_pipelinesManyMessages_inOrder_andCountsDuplicates() throws {
+        try withJetStream { js in
+            try js.ensureStream(.init(name: "VIGIL_EVENTS", subjects: ["vigil.events.>"]))
+            let p = try JetStreamPublisher(js.connection)
+            p.maxInFlight = 512   // several windows' worth below
+            for i in 0..<5_000 {
+                try p.publish("vigil.events.\(i % 3)", msgID: "e\(i)", headers: NATSHeaders([("Vigil-Event", "1")]),
+                              payload: Array("event-\(i)".utf8))
+            }
+            try p.drain()
+            #expect(p.outstanding == 0 && p.stored == 5_000 && p.duplicates == 0)
+            let info = try js.streamInfo("VIGIL_EVENTS")
+            #expect(info.messages == 5_000 && info.lastSequence == 5_000)
+            for i in 0..<5_000 { try p.publish("vigil.events.\(i % 3)", msgID: "e\(i)", payload: Array("event-\(i)".utf8)) }
+            try p.drain()
+            #expect(p.stored == 5_000 && p.duplicates == 5_000)
+            #expect(try js.streamInfo("VIGIL_EVENTS").messages == 5_000)
+
+            // Stream order is publish order: shard 1's messages come back 1, 4, 7, …
+            var c = JetStream.ConsumerConfig(durable: "check")
+            c.filterSubject = "vigil.events.1"
+            try js.ensureConsumer(stream: "VIGIL_EVENTS", c)
+            let got = try js.fetch(stream: "VIGIL_EVENTS", consumer: "check", batch: 50, expires: 2)
+            #expect(got.map { String(decoding: $0.message.payload, as: UTF8.self) } == (0..<50).map { "event-\($0 * 3 + 1)" })
+            #expect(got.first?.message.headers["Vigil-Event"] == "1")
+        }
+    }
+
+    @Test func publisher_toASubjectNoStreamStores_failsClearly() throws {
+        try withJetStream { js in
+            let p = try JetStreamPublisher(js.connection)
+            try p.publish("vigil.nowhere", msgID: "x", payload: [1])
+            #expect(throws: NATSError.self) { try p.drain() }
+        }
+    }
+
+    /// What a worker does at start: a consumer that had delivered messages nobody acknowledged is
+    /// created afresh from the sequence after its checkpoint, so delivery resumes there, in order,
+    /// at once (not after ack_wait, behind newer messages).
+    @Test func restartConsumer_deliversFromTheGivenSequence_inOrder_atOnce() throws {
+        try withJetStream { js in
+            try js.ensureStream(.init(name: "VIGIL_EVENTS", subjects: ["vigil.events.>"]))
+            for i in 0..<12 { _ = try js.publish("vigil.events.0", payload: Array("e\(i)".utf8), msgID: "m\(i)") }
+            var c = JetStream.ConsumerConfig(durable: "vigil-shard-0")
+            c.filterSubject = "vigil.events.0"
+            c.ackWaitSeconds = 60
+            try js.ensureConsumer(stream: "VIGIL_EVENTS", c)
+            let first = try js.fetch(stream: "VIGIL_EVENTS", consumer: "vigil-shard-0", batch: 8, expires: 1)
+            #expect(first.count == 8)   // delivered, never acknowledged: the worker "died" after a checkpoint at 4
+            c.startSequence = 5
+            try js.restartConsumer(stream: "VIGIL_EVENTS", c)
+            let again = try js.fetch(stream: "VIGIL_EVENTS", consumer: "vigil-shard-0", batch: 20, expires: 1)
+            #expect(again.map(\.metadata.streamSequence) == Array(5...12))
+            #expect(try js.deleteConsumer(stream: "VIGIL_EVENTS", name: "vigil-shard-0"))
+            #expect(try !js.deleteConsumer(stream: "VIGIL_EVENTS", name: "vigil-shard-0"))
+        }
+    }
+
     /// A fresh server and a JetStream context on it, for one test.
     func withJetStream(_ body: (JetStream) throws -> Void) throws {
         let server = try NATSServerProcess()

@@ -5,7 +5,8 @@ Input: ct1m (1,000,000 generated CloudTrail lines, made and cached by Benchmarks
 A fresh `nats-server -js` (file storage, temporary store) on a free loopback port per run.
 
 Runs, in one invocation so the ratios compare like with like on this noisy machine:
-  replay            vigil replay --threads 1 (the reference: one process, one detection thread)
+  replay            vigil replay --threads 1 (the reference: one process, one detection thread),
+                    and with --state (a worker always checkpoints: every 50,000 events or 5 s, and at the end)
   route             vigil route --shards 1 into an empty stream (reading, stitching, publishing)
   cluster-1         router + 1 worker at once; wall time from start to the last event processed
   cluster-2         router + 2 workers (shards 2) at once
@@ -130,6 +131,11 @@ def main():
     vigil(["replay", "--quiet", "--threads", "1", "--alerts", ref_alerts, INPUT])
     replay = time.time() - t
     print(f"replay --threads 1          {replay:7.2f} s  {n / replay:9,.0f} events/s  (reference)")
+    t = time.time()
+    vigil(["replay", "--quiet", "--threads", "1", "--state", os.path.join(TMP, "replay-state"), "--alerts",
+           os.path.join(TMP, "replay-state.jsonl"), INPUT])
+    replay_state = time.time() - t
+    print(f"replay --threads 1 --state  {replay_state:7.2f} s  {n / replay_state:9,.0f} events/s  (checkpoints as a worker writes them)")
 
     s = Server("route-only")
     try:

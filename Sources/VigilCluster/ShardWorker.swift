@@ -30,6 +30,8 @@ public final class ShardWorker {
         /// How long a delivered message may stay unacknowledged before JetStream redelivers it:
         /// well above the time to process and checkpoint `checkpointEvents`.
         public var ackWaitSeconds = 120.0
+        /// JetStream's `max_ack_pending` for the consumer (nil: 8 checkpoint batches and 4 fetches).
+        public var maxAckPending: Int?
         /// Seconds a fetch waits for messages.
         public var fetchSeconds = 0.5
         /// Stop once the shard has been empty this long (nil: run until stopped).
@@ -49,8 +51,13 @@ public final class ShardWorker {
     private var lastProcessed: UInt64 = 0
     private var lastReply: String?
     private var unsaved = 0
-    /// Checkpoints submitted and not yet acknowledged: (last sequence, its ack subject).
-    private var toAck: [(sequence: UInt64, reply: String)] = []
+    /// Checkpoints submitted and not yet acknowledged: (last sequence, its ack subject, messages
+    /// processed up to it).
+    private var toAck: [(sequence: UInt64, reply: String, processed: Int)] = []
+    /// Messages processed, and how many of them the last acknowledgement covered: the difference
+    /// is what JetStream counts against `max_ack_pending`.
+    private var processed = 0
+    private var processedAcked = 0
     private var parsers: [SourceFormat: FormatParser] = [:]
     /// Polled between messages; true ends the run after a final checkpoint.
     public var stopRequested: () -> Bool = { false }
@@ -89,7 +96,9 @@ public final class ShardWorker {
         var c = JetStream.ConsumerConfig(durable: ShardLayout.consumer(shard: options.shard))
         c.filterSubject = ShardLayout.eventSubject(shard: options.shard)
         c.ackWaitSeconds = options.ackWaitSeconds
-        c.maxAckPending = 2 * options.checkpointEvents + 4 * options.batch
+        // Room for the checkpoint being written while the next batch is processed (writing a large
+        // model takes seconds): a worker reaching the limit waits for its checkpoint instead.
+        c.maxAckPending = options.maxAckPending ?? 8 * options.checkpointEvents + 4 * options.batch
         c.startSequence = lastProcessed + 1
         return c
     }
@@ -120,10 +129,21 @@ public final class ShardWorker {
                 reconnects = js.connection.reconnects
                 consumerRestarts += 1
                 try js.restartConsumer(stream: ShardLayout.eventsStream, consumerConfig)
+                // The new consumer starts with nothing pending; the old one's ack subjects are void.
+                toAck.removeAll()
+                processedAcked = processed
                 continue
             }
             let now = Engine.monotonicSeconds()
             if batch.isEmpty {
+                if processed - processedAcked + options.batch >= consumerConfig.maxAckPending {
+                    // Not idle: JetStream holds messages back until these are acknowledged, which
+                    // waits for a checkpoint on disk.
+                    if unsaved > 0 { try checkpoint(wait: true) } else { try session.waitForCheckpoints() }
+                    try acknowledgeDurable()
+                    idleSince = Engine.monotonicSeconds()
+                    continue
+                }
                 // Caught up: checkpoint on the usual schedule only (a checkpoint of a large model
                 // costs about a second; a worker that keeps catching up with its router must not
                 // write one per empty fetch).
@@ -141,6 +161,7 @@ public final class ShardWorker {
                 case .bad(let d): try engine.deadLetterRouted(d, deadLetter)
                 }
                 lastProcessed = seq
+                processed += 1
                 lastReply = m.message.reply
                 session.noteStream(positionKey, sequence: seq)
                 unsaved += 1
@@ -149,6 +170,12 @@ public final class ShardWorker {
             try flush()
             if session.due || unsaved >= options.checkpointEvents { try checkpoint(wait: false) }
             try acknowledgeDurable()
+            if processed - processedAcked + options.batch > consumerConfig.maxAckPending {
+                // The next fetch would be held back at max_ack_pending: make the checkpoint that
+                // lets these be acknowledged now, rather than wait out an empty fetch.
+                if unsaved > 0 { try checkpoint(wait: true) } else { try session.waitForCheckpoints() }
+                try acknowledgeDurable()
+            }
         }
         try flush()
         try checkpoint(wait: true)
@@ -167,7 +194,7 @@ public final class ShardWorker {
     /// session's `beforeSave`).
     private func checkpoint(wait: Bool) throws {
         try session.save(engine, wait: wait, tag: lastProcessed)
-        if let r = lastReply, toAck.last?.sequence != lastProcessed { toAck.append((lastProcessed, r)) }
+        if let r = lastReply, toAck.last?.sequence != lastProcessed { toAck.append((lastProcessed, r, processed)) }
         unsaved = 0
     }
 
@@ -177,6 +204,7 @@ public final class ShardWorker {
         var reply: String?
         while let first = toAck.first, first.sequence <= onDisk {
             reply = first.reply
+            processedAcked = first.processed
             toAck.removeFirst()
         }
         if let reply { try js.connection.publish(reply, payload: Array("+ACK".utf8)) }

@@ -12,18 +12,16 @@ public struct FormatParser: RecordParser, Sendable {
     let cloudtrail: CloudTrailParser
     let gcp: GCPAuditParser
     let azure: AzureParser
-    let s3 = S3AccessParser()
+    let s3: S3AccessParser
     let mapped: MappedParser?
-    /// Every event carries its record's bytes (`vigil route` ships them), whatever the format.
-    let keepAllRaw: Bool
 
     /// `rawFormats`: formats whose every record keeps its raw bytes (Sigma rules read any field of
     /// them); other records keep theirs only for `detailActions`, or all with `keepAllRaw`.
     public init(format: SourceFormat?, detailActions: Set<String> = [], keepAllRaw: Bool = false, mapping: FieldMapping? = nil,
                 rawFormats: Set<SourceFormat> = []) {
         self.format = format
-        self.keepAllRaw = keepAllRaw
-        mapped = mapping.map(MappedParser.init)
+        mapped = mapping.map { MappedParser(mapping: $0, keepAllRaw: keepAllRaw) }
+        s3 = S3AccessParser(keepAllRaw: keepAllRaw)
         cloudtrail = CloudTrailParser(detailActions: detailActions, keepAllRaw: keepAllRaw || rawFormats.contains(.cloudtrail))
         gcp = GCPAuditParser(detailActions: detailActions, keepAllRaw: keepAllRaw || rawFormats.contains(.gcpAudit))
         azure = AzureParser(detailActions: detailActions,
@@ -31,16 +29,6 @@ public struct FormatParser: RecordParser, Sendable {
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
-        let result = parseFormat(record, position: position)
-        // S3 access logs and mapped records keep no bytes of their own: copied here when asked.
-        if keepAllRaw, case .event(var e) = result, e.raw == nil {
-            e.raw = Array(record)
-            return .event(e)
-        }
-        return result
-    }
-
-    func parseFormat(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
         switch format ?? FormatDetector.detect(record) {
         case .cloudtrail: return cloudtrail.parse(record, position: position)
         case .gcpAudit: return gcp.parse(record, position: position)

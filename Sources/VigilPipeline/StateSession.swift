@@ -219,6 +219,9 @@ public final class StateSession {
     /// (the router's and the worker's publications waiting for JetStream's acknowledgements).
     public var beforeSave: (() throws -> Void)?
 
+    /// Waits until every checkpoint submitted is on disk.
+    public func waitForCheckpoints() throws { try writer.drain() }
+
     /// The `tag` of the newest checkpoint on disk (a shard worker acknowledges up to it).
     public var durableTag: UInt64? { writer.writtenTag }
 

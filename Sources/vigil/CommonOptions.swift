@@ -161,7 +161,8 @@ struct EngineOptions: ParsableArguments {
     }
 
     /// Writes `--stats` and, unless quiet, the one-line summary on stderr.
-    func report(_ engine: Engine) throws {
+    /// `source`: what the events came from, when not input files (a worker's shard).
+    func report(_ engine: Engine, source: String? = nil) throws {
         if let s = stats {
             let w = try LineWriter(path: s)
             try w.write(engine.stats.jsonLine())
@@ -170,7 +171,7 @@ struct EngineOptions: ParsableArguments {
         if !quiet {
             if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }   // clear a progress line
             let st = engine.stats
-            var msg = "vigil: \(st.events) events from \(st.inputs) input(s), \(st.alerts) alerts in \(st.incidents) incidents"
+            var msg = "vigil: \(st.events) events from \(source ?? "\(st.inputs) input(s)"), \(st.alerts) alerts in \(st.incidents) incidents"
             if st.duplicates > 0 { msg += ", \(st.duplicates) duplicates skipped" }
             if st.deadLettered > 0 {
                 msg += ", \(st.deadLettered) records dead-lettered" + (deadLetter == nil ? " (keep them with --dead-letter PATH)" : " (see \(deadLetter!))")

@@ -71,7 +71,7 @@ struct ShardOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Shard count: events are partitioned by a stable hash of their principal (role sessions folded into their role) over this many subjects, vigil.events.0 … N-1. Fixed when VIGIL_EVENTS is created; every router and worker must give the same number.", valueName: "n"))
     var shards: Int
 
-    @Option(name: .customLong("duplicate-window"), help: ArgumentHelp("How long JetStream remembers message ids to drop a republished event or alert, when this run creates the streams (default 1h; it must cover the longest restart of a router or worker).", valueName: "duration"))
+    @Option(name: .customLong("duplicate-window"), help: ArgumentHelp("How long JetStream remembers message ids to drop a republished event or alert, when this run creates the streams. It must cover the longest restart of a router or worker.", valueName: "duration"))
     var duplicateWindow = "1h"
 
     func validate() throws {

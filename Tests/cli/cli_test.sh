@@ -23,7 +23,7 @@ exit_code() {   # exit_code EXPECTED COMMAND... : passes when the command exits 
 }
 
 # Help is documentation: golden files (regenerate with UPDATE_GOLDEN=1 after an intended change).
-for c in vigil replay tail report train eval score simulate audit rules-check rules-test; do
+for c in vigil replay tail report train eval score simulate audit rules-check rules-test route worker alerts; do
   args=(); [ "$c" = vigil ] || args=(${c//-/ })
   if [ "${UPDATE_GOLDEN:-}" = 1 ]; then COLUMNS=100 "$VIGIL" "${args[@]}" --help > "$ROOT/Tests/cli/golden/help-$c.txt"; fi
   check "help for '${args[*]:-vigil}' matches its golden file" bash -c "COLUMNS=100 '$VIGIL' ${args[*]} --help | diff -u '$ROOT/Tests/cli/golden/help-$c.txt' -"

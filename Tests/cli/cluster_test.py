@@ -185,6 +185,24 @@ def worker_kill9_exactly_once():
         s.stop()
 
 
+@test("a worker whose acknowledgements wait for checkpoints (max_ack_pending reached) waits for them, not stopping as if idle")
+@needs_nats
+def worker_at_max_ack_pending_is_not_idle():
+    d = workdir("ackpending")
+    s = Server(d)
+    try:
+        route(s.url, 1)
+        stats = os.path.join(d, "stats.json")
+        # JetStream stops delivering after 2,000 unacknowledged messages, long before a checkpoint is
+        # due (every 20,000): without one, the worker would see an empty shard and stop early.
+        ok(run(worker_args(s.url, 1, 0, d, ["--checkpoint-every", "20000", "--batch", "500", "--max-ack-pending", "2000",
+                                            "--stats", stats])))
+        assert json.loads(read(stats))["events"] == 86355
+        assert read(os.path.join(d, "alerts-0.jsonl")) == replay(d, "replay.jsonl")
+    finally:
+        s.stop()
+
+
 @test("kill -9 of the router mid-run with --state: the rerun resumes, the stream holds every event once")
 @needs_nats
 def router_kill9_resumes():
@@ -302,7 +320,8 @@ def tls():
 
 if __name__ == "__main__":
     only = os.environ.get("CLUSTER_ONLY")
-    for t in [shards1_equals_replay, shards2_equal_replay_of_each_shard, worker_kill9_exactly_once, router_kill9_resumes,
+    for t in [shards1_equals_replay, shards2_equal_replay_of_each_shard, worker_kill9_exactly_once,
+              worker_at_max_ack_pending_is_not_idle, router_kill9_resumes,
               refusals, credentials_file, tls]:
         if only and not any(o in t.__name__ for o in only.split(",")):
             continue

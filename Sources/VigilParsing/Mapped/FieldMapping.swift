@@ -75,7 +75,13 @@ public struct FieldMapping: Decodable, Sendable, Equatable {
 public struct MappedParser: RecordParser, Sendable {
     public let mapping: FieldMapping
 
-    public init(mapping: FieldMapping) { self.mapping = mapping }
+    /// Keep each record's bytes on its event (`vigil route` ships them to the workers).
+    let keepAllRaw: Bool
+
+    public init(mapping: FieldMapping, keepAllRaw: Bool = false) {
+        self.mapping = mapping
+        self.keepAllRaw = keepAllRaw
+    }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
         guard UTF8Check.isValid(record) else { return .bad("invalid-utf8") }
@@ -108,6 +114,7 @@ public struct MappedParser: RecordParser, Sendable {
         e.bytesOut = get(mapping.bytesOut).flatMap { Int64($0) ?? Double($0).map { Int64($0) } }
         e.bytesIn = get(mapping.bytesIn).flatMap { Int64($0) ?? Double($0).map { Int64($0) } }
         e.errorCode = code
+        if keepAllRaw { e.raw = Array(record) }
         return .event(e)
     }
 

@@ -8,7 +8,10 @@ import VigilCore
 /// anonymous traffic still has per-source baselines. Operations are named as CloudTrail names them
 /// (`REST.GET.OBJECT` → `s3:GetObject`) so rules and baselines see one vocabulary. O(line length).
 public struct S3AccessParser: RecordParser, Sendable {
-    public init() {}
+    /// Keep each line's bytes on its event (`vigil route` ships them to the workers).
+    let keepAllRaw: Bool
+
+    public init(keepAllRaw: Bool = false) { self.keepAllRaw = keepAllRaw }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
         guard UTF8Check.isValid(record) else { return .bad("invalid-utf8") }
@@ -35,6 +38,7 @@ public struct S3AccessParser: RecordParser, Sendable {
         e.userAgent = f.count > 16 && f[16] != "-" ? f[16] : nil
         e.readOnly = op.hasPrefix("REST.GET.") || op.hasPrefix("REST.HEAD.")
         if let host = f.count > 22 ? f[22] : nil, let r = Self.region(host) { e.region = r }
+        if keepAllRaw { e.raw = Array(record) }
         return .event(e)
     }
 

@@ -48,10 +48,10 @@ struct Route: ParsableCommand {
     @Option(help: ArgumentHelp("Write run counters as JSON to this file (events are 'routed', not detected: alerts come from the workers).", valueName: "path"))
     var stats: String?
 
-    @Option(help: ArgumentHelp("Reading threads without --follow: 2 (default) parses ahead on a second thread.", valueName: "n"))
+    @Option(help: ArgumentHelp("Reading threads without --follow: 2 parses ahead on a second thread, 1 reads and publishes on one.", valueName: "n"))
     var threads: Int = 2
 
-    @Option(name: .customLong("reorder-window"), help: ArgumentHelp("How far several inputs may be out of step in event time (default 15m), as for replay.", valueName: "duration"))
+    @Option(name: .customLong("reorder-window"), help: ArgumentHelp("How far several inputs may be out of step in event time, as for replay (default: 15m).", valueName: "duration"))
     var reorderWindow: String?
 
     @Flag(help: "Print nothing on stderr but errors.")

@@ -15,7 +15,7 @@ struct Worker: ParsableCommand {
 
         --state DIR is required: the checkpoint holds the model, open incidents, the alerts file's length and the last stream sequence processed. Messages are acknowledged (AckAll) only once a checkpoint on disk covers them. Killed, even with kill -9, and started again, the worker resumes after its checkpoint: VIGIL_ALERTS and --alerts FILE hold each alert exactly once. SIGINT or SIGTERM writes a checkpoint and exits 0.
 
-        A principal lives on one shard, so its baseline is whole. Each worker has its own isolation forest, drift monitor and silence watch, over its shard's events: worker K's alerts are those of 'vigil replay' over shard K's events in stream order. Quarantine caps count per worker. See docs/scale-out.md.
+        A principal lives on one shard, so its baseline is whole. Each worker has its own isolation forest, drift monitor and silence watch, over its shard's events: worker K's alerts are those of 'vigil replay --shard K --shards N' over the router's input (identities stitched over every event, detection on shard K's events in stream order). Quarantine caps count per worker. See docs/scale-out.md.
 
         Examples:
           vigil worker --nats nats://127.0.0.1:4222 --shards 4 --shard 0 --state /var/lib/vigil/shard-0 --alerts shard-0.jsonl
@@ -35,6 +35,9 @@ struct Worker: ParsableCommand {
     @Option(name: .customLong("batch"), help: ArgumentHelp("Messages fetched at once (default 512).", valueName: "n"))
     var batch = 512
 
+    @Option(name: .customLong("max-ack-pending"), help: ArgumentHelp("Messages JetStream delivers before this worker must acknowledge (default 8 × --checkpoint-every + 4 × --batch). Acknowledgements wait for checkpoints: a worker at the limit writes one and goes on.", valueName: "n"))
+    var maxAckPending: Int?
+
     @OptionGroup var engine: EngineOptions
     @OptionGroup(title: "Sigma rules") var sigmaRules: SigmaOptions
     @OptionGroup var out: AlertOptions
@@ -46,6 +49,7 @@ struct Worker: ParsableCommand {
         guard shard >= 0 && shard < shardOptions.shards else { throw ValidationError("--shard must be 0…\(shardOptions.shards - 1) for --shards \(shardOptions.shards)") }
         if let s = exitWhenIdle, !(s > 0 && s <= 86_400) { throw ValidationError("--exit-when-idle must be more than 0 and at most 86400 seconds") }
         guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1…10000") }
+        if let m = maxAckPending, m < batch { throw ValidationError("--max-ack-pending must be at least --batch (\(batch))") }
     }
 
     func run() throws {
@@ -67,6 +71,7 @@ struct Worker: ParsableCommand {
         o.exitWhenIdle = exitWhenIdle
         o.batch = batch
         o.checkpointEvents = max(state.checkpointEvery, batch)
+        o.maxAckPending = maxAckPending
         let worker = try ShardWorker(js: js, layout: layout, options: o, engine: e, session: session)
         worker.stopRequested = { Signals.stopRequested }
         if !engine.quiet {
@@ -83,7 +88,7 @@ struct Worker: ParsableCommand {
                        },
                        flush: { try w?.flush(); try dl?.flush(); try responders.tick() })
         try responders.finish()
-        try engine.report(e)
+        try engine.report(e, source: "\(ShardLayout.eventsStream) shard \(shard)")
         if !engine.quiet {
             printError("vigil: shard \(shard): \(worker.alertsStored) alerts stored in \(ShardLayout.alertsStream), \(worker.alertsDuplicate) already there")
         }

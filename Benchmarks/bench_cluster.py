@@ -82,13 +82,13 @@ def lines(path):
         return f.read().splitlines()
 
 
-def cluster(name, shards, kill_at=None):
+def cluster(name, shards, kill_at=None, extra=()):
     """Router and `shards` workers at once; returns (seconds to the last event processed, dir, server url, restarts)."""
     d = os.path.join(TMP, name)
     s = Server(name)
     try:
         t0 = time.time()
-        workers = [worker(s.url, shards, k, d) for k in range(shards)]
+        workers = [worker(s.url, shards, k, d, extra) for k in range(shards)]
         router = subprocess.Popen([VIGIL, "route", "--quiet", "--nats", s.url, "--shards", str(shards), INPUT],
                                   stderr=subprocess.PIPE, text=True)
         killed = None
@@ -104,7 +104,7 @@ def cluster(name, shards, kill_at=None):
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait()
             killed = time.time() - t0
-            workers[0] = worker(s.url, shards, 0, d)
+            workers[0] = worker(s.url, shards, 0, d, extra)
         if router.wait() != 0:
             raise SystemExit("bench-cluster: route failed: " + router.stderr.read()[-1500:])
         for w in workers:
@@ -148,12 +148,22 @@ def main():
 
     wall1, d1, stream1, _ = cluster("cluster-1", 1)
     same1 = lines(os.path.join(d1, "alerts-0.jsonl")) == lines(ref_alerts)
-    print(f"router + 1 worker           {wall1:7.2f} s  {n / wall1:9,.0f} events/s  ratio to replay {replay / wall1:5.2f}"
-          f"  alerts {len(stream1)} (= replay: {same1})")
+    print(f"router + 1 worker           {wall1:7.2f} s  {n / wall1:9,.0f} events/s  ratio to replay {replay / wall1:5.2f},"
+          f" to replay --state {replay_state / wall1:5.2f}  alerts {len(stream1)} (= replay: {same1})")
+
+    slow = ["--checkpoint-seconds", "30"]
+    t = time.time()
+    vigil(["replay", "--quiet", "--threads", "1", "--state", os.path.join(TMP, "replay-state-30"), *slow, "--alerts",
+           os.path.join(TMP, "replay-state-30.jsonl"), INPUT])
+    replay30 = time.time() - t
+    print(f"replay --state, ckpt 30 s   {replay30:7.2f} s  {n / replay30:9,.0f} events/s")
+    wall30, _, _, _ = cluster("cluster-1-ckpt30", 1, extra=slow)
+    print(f"router + 1 worker, ckpt 30 s {wall30:6.2f} s  {n / wall30:9,.0f} events/s  ratio to replay {replay / wall30:5.2f},"
+          f" to replay --state (same checkpoints) {replay30 / wall30:5.2f}")
 
     wall2, d2, stream2, _ = cluster("cluster-2", 2)
-    print(f"router + 2 workers          {wall2:7.2f} s  {n / wall2:9,.0f} events/s  ratio to replay {replay / wall2:5.2f}"
-          f"  alerts {len(stream2)}")
+    print(f"router + 2 workers          {wall2:7.2f} s  {n / wall2:9,.0f} events/s  ratio to replay {replay / wall2:5.2f},"
+          f" to replay --state {replay_state / wall2:5.2f}  alerts {len(stream2)}")
 
     expected = []
     for k in (0, 1):

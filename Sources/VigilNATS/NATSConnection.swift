@@ -119,7 +119,11 @@ public final class NATSConnection: @unchecked Sendable {
         do {
             ch = try bootstrap.connect(host: options.host, port: options.port).wait()
         } catch {
-            throw NATSError.connect("\(options.host):\(options.port): \(error)")
+            let text = "\(error)"
+            if text.contains("Connection refused") {
+                throw NATSError.connect("\(options.host):\(options.port): connection refused (is nats-server running there, with -js?)")
+            }
+            throw NATSError.connect("\(options.host):\(options.port): \(text)")
         }
         channelLock.withLock { channel = ch }
         do {

@@ -123,8 +123,12 @@ struct Route: ParsableCommand {
             if st.deadLettered > 0 { msg += ", \(st.deadLettered) records dead-lettered" + (deadLetter == nil ? " (keep them with --dead-letter PATH)" : " (see \(deadLetter!))") }
             printError(msg)
         }
-        if engine.stopped, let s = session {
-            printError("vigil: stopped by signal; checkpoint written to \(s.directory.path): run the same command to resume")
+        if engine.stopped && !follow {   // following ends by a signal, as tail does: exit 0
+            if let s = session {
+                printError("vigil: stopped by signal; checkpoint written to \(s.directory.path): run the same command to resume")
+            } else {
+                printError("vigil: stopped by signal; what was read is in \(ShardLayout.eventsStream) (without --state a new run starts from the beginning, and the stream drops what it already holds)")
+            }
             throw ExitCode(128 + Signals.received)
         }
     }

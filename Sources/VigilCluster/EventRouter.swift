@@ -46,6 +46,10 @@ public final class EventRouter {
                               headers: EventWire.headers(for: e, reach: reach), payload: raw)
     }
 
+    /// Sends what is buffered without waiting for acknowledgements (after each pass over followed
+    /// inputs, so a new log line reaches its worker at once).
+    public func flush() throws { try publisher.flush() }
+
     /// Waits until JetStream has acknowledged everything published.
     public func finish() throws { try publisher.drain() }
 }

@@ -68,6 +68,14 @@ public final class JetStreamPublisher {
         }
     }
 
+    /// Sends what is buffered now, and takes in the acknowledgements already there, without
+    /// waiting: what a router following live logs does after each pass, so an event appended to a
+    /// log reaches the stream at once rather than when 256 KiB have gathered.
+    public func flush() throws {
+        try sendBuffered()
+        try waitForAcks(atMost: unacknowledged, pollOnce: true)
+    }
+
     /// Sends what is buffered and waits until every message is acknowledged.
     public func drain() throws {
         try sendBuffered()
@@ -86,11 +94,15 @@ public final class JetStreamPublisher {
         sentUpTo = log.count
     }
 
-    private func waitForAcks(atMost limit: Int) throws {
+    private func waitForAcks(atMost limit: Int, pollOnce: Bool = false) throws {
         var lastProgress = Date()
         var resendsWithoutProgress = 0
-        while unacknowledged > limit {
-            let replies = try subscription.nextBatch(timeout: 0.5)
+        while unacknowledged > limit || pollOnce {
+            let replies = try subscription.nextBatch(timeout: pollOnce ? 0 : 0.5)
+            if pollOnce {
+                for m in replies { try take(m) }
+                break
+            }
             if replies.isEmpty {
                 if Date().timeIntervalSince(lastProgress) >= resendAfter {
                     guard resendsWithoutProgress < maxResends else {
@@ -102,20 +114,23 @@ public final class JetStreamPublisher {
                 }
                 continue
             }
-            for m in replies {
-                guard let dot = m.subject.lastIndex(of: "."), let n = UInt64(m.subject[m.subject.index(after: dot)...]),
-                      n >= firstNumber, Int(n - firstNumber) < ends.count, !acked[Int(n - firstNumber)] else {
-                    continue   // an answer to a message resent and acknowledged twice
-                }
-                if m.headers.status == 503 {
-                    throw NATSError.noResponders("\(m.subject): no stream stores this subject")
-                }
-                try acknowledge(Int(n - firstNumber), m.payload)
-            }
+            for m in replies { try take(m) }
             lastProgress = Date()
             resendsWithoutProgress = 0
         }
         compact()
+    }
+
+    /// One reply from the inbox: the acknowledgement of message `n` (its subject's last token).
+    private func take(_ m: NATSMessage) throws {
+        guard let dot = m.subject.lastIndex(of: "."), let n = UInt64(m.subject[m.subject.index(after: dot)...]),
+              n >= firstNumber, Int(n - firstNumber) < ends.count, !acked[Int(n - firstNumber)] else {
+            return   // an answer to a message resent and acknowledged twice
+        }
+        if m.headers.status == 503 {
+            throw NATSError.noResponders("\(m.subject): no stream stores this subject")
+        }
+        try acknowledge(Int(n - firstNumber), m.payload)
     }
 
     /// Reads one acknowledgement: `{"stream":…,"seq":…}`, with `"duplicate": true` when the Msg-Id

@@ -91,10 +91,10 @@ def route(url, shards, extra=()):
     return ok(run(["route", "--nats", url, "--shards", str(shards), *extra, LOGS]))
 
 
-def worker_args(url, shards, k, d, extra=()):
+def worker_args(url, shards, k, d, extra=(), idle="1.5"):
     return ["worker", "--quiet", "--nats", url, "--shards", str(shards), "--shard", str(k),
             "--state", os.path.join(d, f"state-{k}"), "--alerts", os.path.join(d, f"alerts-{k}.jsonl"),
-            "--exit-when-idle", "1.5", *extra]
+            "--exit-when-idle", idle, *extra]
 
 
 def stream_alerts(url):
@@ -227,6 +227,38 @@ def router_kill9_resumes():
         s.stop()
 
 
+@test("route --follow: a file that grows (and gets its second half later) is routed as it arrives; SIGTERM ends it with exit 0; the worker's alerts equal replay of the finished file")
+@needs_nats
+def route_follow():
+    d = workdir("follow")
+    s = Server(d)
+    try:
+        lines = subprocess.run(["zstd", "-dcq", os.path.join(LOGS, "cloudtrail.jsonl.zst")], capture_output=True,
+                               check=True).stdout.splitlines(keepends=True)
+        trail = os.path.join(d, "trail.jsonl")
+        half = len(lines) // 2
+        with open(trail, "wb") as f:
+            f.writelines(lines[:half])
+        # No --state: nothing but the router's own flush after each pass sends the last events.
+        router = subprocess.Popen([VIGIL, "route", "--nats", s.url, "--shards", "1", "--follow", "--from-start", trail],
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        with open(trail, "ab") as f:
+            f.writelines(lines[half:])
+        stats = os.path.join(d, "stats.json")
+        # The worker stops after 3 s without messages: the router has long published the second half.
+        time.sleep(2)
+        ok(run(worker_args(s.url, 1, 0, d, ["--stats", stats], idle="3")))
+        router.send_signal(signal.SIGTERM)
+        assert router.wait(timeout=30) == 0, router.stderr.read()
+        assert json.loads(read(stats))["events"] == len(lines)
+        expected = os.path.join(d, "replay.jsonl")
+        ok(run(["replay", "--quiet", "--alerts", expected, trail]))
+        assert read(os.path.join(d, "alerts-0.jsonl")) == read(expected)
+    finally:
+        s.stop()
+
+
 @test("refusals: another --shards than the stream's, another shard's state, credentials in the URL, bad shard numbers")
 @needs_nats
 def refusals():
@@ -321,7 +353,7 @@ def tls():
 if __name__ == "__main__":
     only = os.environ.get("CLUSTER_ONLY")
     for t in [shards1_equals_replay, shards2_equal_replay_of_each_shard, worker_kill9_exactly_once,
-              worker_at_max_ack_pending_is_not_idle, router_kill9_resumes,
+              worker_at_max_ack_pending_is_not_idle, router_kill9_resumes, route_follow,
               refusals, credentials_file, tls]:
         if only and not any(o in t.__name__ for o in only.split(",")):
             continue

@@ -107,7 +107,7 @@ struct Route: ParsableCommand {
             let tailer = Tailer(engine: engine, follower: follower, session: session)
             tailer.stopRequested = { Signals.stopRequested }
             if !quiet { printError("vigil: routing \(paths.joined(separator: " ")) to \(ShardLayout.eventsStream) (\(layout.shards) shards), following") }
-            try tailer.run(emit: { _ in }, deadLetter: { try dl?.write($0.jsonLine()) }, flush: { try dl?.flush() })
+            try tailer.run(emit: { _ in }, deadLetter: { try dl?.write($0.jsonLine()) }, flush: { try dl?.flush(); try router.flush() })
             try router.finish()
             try options.report(engine)
         } else {

@@ -168,6 +168,7 @@ public final class ShardWorker {
                 if engine.stopped { break }
             }
             try flush()
+            try alerts.flush()   // alerts reach VIGIL_ALERTS after each batch, not at the next checkpoint
             if session.due || unsaved >= options.checkpointEvents { try checkpoint(wait: false) }
             try acknowledgeDurable()
             if processed - processedAcked + options.batch > consumerConfig.maxAckPending {

@@ -259,6 +259,29 @@ def route_follow():
         s.stop()
 
 
+@test("a running worker's alerts reach VIGIL_ALERTS as it raises them, long before its next checkpoint; SIGTERM exits 0")
+@needs_nats
+def worker_alerts_are_prompt():
+    d = workdir("prompt")
+    s = Server(d)
+    try:
+        route(s.url, 1)
+        expected = replay(d, "replay.jsonl").count("\n")
+        w = subprocess.Popen([VIGIL] + worker_args(s.url, 1, 0, d, ["--checkpoint-every", "1000000", "--checkpoint-seconds", "600"],
+                                                    idle="600"), stderr=subprocess.PIPE, text=True)
+        deadline, seen = time.time() + 60, 0
+        while time.time() < deadline and seen < expected:
+            time.sleep(0.5)
+            seen = stream_alerts(s.url).count("\n")
+        assert w.poll() is None, "the worker stopped: " + w.stderr.read()
+        assert seen == expected, f"{seen} of {expected} alerts in VIGIL_ALERTS while the worker runs"
+        w.send_signal(signal.SIGTERM)
+        assert w.wait(timeout=60) == 0, w.stderr.read()
+        assert stream_alerts(s.url).count("\n") == expected
+    finally:
+        s.stop()
+
+
 @test("refusals: another --shards than the stream's, another shard's state, credentials in the URL, bad shard numbers")
 @needs_nats
 def refusals():
@@ -353,7 +376,7 @@ def tls():
 if __name__ == "__main__":
     only = os.environ.get("CLUSTER_ONLY")
     for t in [shards1_equals_replay, shards2_equal_replay_of_each_shard, worker_kill9_exactly_once,
-              worker_at_max_ack_pending_is_not_idle, router_kill9_resumes, route_follow,
+              worker_at_max_ack_pending_is_not_idle, worker_alerts_are_prompt, router_kill9_resumes, route_follow,
               refusals, credentials_file, tls]:
         if only and not any(o in t.__name__ for o in only.split(",")):
             continue

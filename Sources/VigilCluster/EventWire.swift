@@ -14,7 +14,7 @@ import VigilParsing
 /// | `Vigil-Event` | `1`, the wire version |
 /// | `Vigil-Format` | the format the router recognised (`cloudtrail`, `s3-access`, …) |
 /// | `Vigil-Position` | `<offset> <line> <input>`: where the record was read (evidence in alerts) |
-/// | `Vigil-Actor` | JSON `["origin", "role", …]`: the stitched actor and its chain, when known |
+/// | `Vigil-Actor` | JSON `{"arn":…,"chain":[…]}` (as alerts carry it): the stitched actor, when known |
 /// | `Vigil-Reach` | JSON: the role reach that raises `actor-new-role`, when there is one |
 ///
 /// Why the raw record and not the normalized event: the worker re-parses it with the same parser
@@ -32,13 +32,9 @@ public enum EventWire {
         let p = event.position
         h.append("Vigil-Position", "\(p.offset) \(p.line) \(p.input)")
         if let a = event.actor {
-            var o = "["
-            JSONText.appendString(a.arn, to: &o)
-            for c in a.chain {
-                o += ","
-                JSONText.appendString(c, to: &o)
-            }
-            h.append("Vigil-Actor", o + "]")
+            var o = ""
+            a.appendJSON(to: &o)   // the form alerts carry: {"arn":…,"chain":[…]}
+            h.append("Vigil-Actor", o)
         }
         if let reach, let data = try? JSONEncoder().encode(reach) {
             h.append("Vigil-Reach", String(decoding: data, as: UTF8.self))
@@ -87,19 +83,29 @@ public enum EventWire {
         return .event(e, reach)
     }
 
-    /// `["origin","role",…]` → the actor chain (byte scan: this runs for most events).
+    /// `{"arn":"origin","chain":["role",…]}` → the actor chain (byte scan: this runs for most events).
     static func actor(from text: String) -> ActorChain? {
-        var names: [String] = []
+        var arn: String?
+        var chain: [String] = []
         var text = text
         let ok = text.withUTF8 { buf -> Bool in
             var s = JSONScanner(UnsafeRawBufferPointer(buf))
-            return s.array { s in
-                guard let v = s.string() else { return false }
-                names.append(v)
-                return true
+            return s.object { s, key in
+                if s.keyIs(key, "arn") {
+                    arn = s.string()
+                    return arn != nil
+                }
+                if s.keyIs(key, "chain") {
+                    return s.array { s in
+                        guard let v = s.string() else { return false }
+                        chain.append(v)
+                        return true
+                    }
+                }
+                return s.skipValue()
             }
         }
-        guard ok, let origin = names.first else { return nil }
-        return ActorChain(arn: origin, chain: Array(names.dropFirst()))
+        guard ok, let origin = arn else { return nil }
+        return ActorChain(arn: origin, chain: chain)
     }
 }

@@ -66,7 +66,7 @@ func decode(_ m: NATSMessage) -> EventWire.Decoded {
         v2 = NATSHeaders([("Vigil-Event", "1"), ("Vigil-Format", "syslog")])
         guard case .bad(let df) = decode(message(e, headers: v2)) else { Issue.record("unknown format accepted"); return }
         #expect(df.reason == "wire-format-unknown")
-        let broken = NATSHeaders([("Vigil-Event", "1"), ("Vigil-Format", "cloudtrail"), ("Vigil-Position", "0 1 x"), ("Vigil-Actor", "[\"arn:aws:iam::1:user/a\",")])
+        let broken = NATSHeaders([("Vigil-Event", "1"), ("Vigil-Format", "cloudtrail"), ("Vigil-Position", "0 1 x"), ("Vigil-Actor", "{\"arn\":\"arn:aws:iam::1:user/a\",\"chain\":[")])
         guard case .bad(let da) = decode(message(e, headers: broken)) else { Issue.record("broken actor accepted"); return }
         #expect(da.reason == "wire-actor")
         #expect(da.position.input == "x")
@@ -81,7 +81,7 @@ func decode(_ m: NATSMessage) -> EventWire.Decoded {
     }
 
     @Test func anInputNameWithALineBreak_cannotSmuggleAHeader() throws {
-        let e = routed(stopLogging, input: "evil\r\nVigil-Actor: [\"arn:aws:iam::1:user/mallory\"]")
+        let e = routed(stopLogging, input: "evil\r\nVigil-Actor: {\"arn\":\"arn:aws:iam::1:user/mallory\",\"chain\":[]}")
         guard case .event(let got, _) = decode(message(e)) else { Issue.record("not decoded"); return }
         #expect(got.actor == nil)
         #expect(got.position.input == "evil")

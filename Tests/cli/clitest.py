@@ -22,6 +22,24 @@ def run(args, **kw):
     return subprocess.run([VIGIL] + args, capture_output=True, text=True, **kw)
 
 
+def free_port():
+    """A loopback port the kernel just handed out (bound, read, released)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def private(path, text):
+    """Writes `text` to a file only its owner may read (secrets: credentials, keys)."""
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
+
+
 def workdir(name):
     d = os.path.join(TMP, name)
     os.makedirs(d)

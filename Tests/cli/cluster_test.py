@@ -23,19 +23,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clitest import ROOT, VIGIL, read, run, test, workdir, results, TMP  # noqa: E402
+from clitest import ROOT, VIGIL, free_port, private, read, run, test, workdir, results, TMP  # noqa: E402
 
 NATS = next((p for p in ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
              if os.access(p, os.X_OK)), shutil.which("nats-server"))
 LOGS = os.path.join(ROOT, "SampleLogs", "logs")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Server:
@@ -313,10 +305,7 @@ def credentials_file():
     token = "s3cr3t-token-for-vigil"
     s = Server(d, ["--auth", token])
     try:
-        creds = os.path.join(d, "nats.creds")
-        with open(creds, "w") as f:
-            f.write(f"token: {token}\n")
-        os.chmod(creds, 0o600)
+        creds = private(os.path.join(d, "nats.creds"), f"token: {token}\n")
         r = route(s.url, 1, ["--nats-creds-file", creds])
         assert token not in r.stderr + r.stdout
         r = run(["route", "--nats", s.url, "--shards", "1", LOGS])
@@ -328,10 +317,7 @@ def credentials_file():
         s.stop()
     s = Server(workdir("creds-user"), ["--user", "vigil", "--pass", "pa55-w0rd"])
     try:
-        creds = os.path.join(d, "user.creds")
-        with open(creds, "w") as f:
-            f.write("user: vigil\npassword: pa55-w0rd\n")
-        os.chmod(creds, 0o600)
+        creds = private(os.path.join(d, "user.creds"), "user: vigil\npassword: pa55-w0rd\n")
         route(s.url, 1, ["--nats-creds-file", creds])
         with open(creds, "w") as f:
             f.write("user: vigil\npassword: wrong\n")

@@ -23,24 +23,9 @@ import time
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clitest import ROOT, TMP, VIGIL, run, run_all, sample, test, workdir  # noqa: E402
+from clitest import ROOT, TMP, VIGIL, free_port, private, run, run_all, sample, test, workdir  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "panther")
-
-
-def private(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
-    return path
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Receiver:

@@ -50,7 +50,6 @@ public final class ShardWorker {
     public let positionKey: String
     private var lastProcessed: UInt64 = 0
     private var lastReply: String?
-    private var unsaved = 0
     /// Checkpoints submitted and not yet acknowledged: (last sequence, its ack subject, messages
     /// processed up to it).
     private var toAck: [(sequence: UInt64, reply: String, processed: Int)] = []
@@ -137,10 +136,8 @@ public final class ShardWorker {
             let now = Engine.monotonicSeconds()
             if batch.isEmpty {
                 if processed - processedAcked + options.batch >= consumerConfig.maxAckPending {
-                    // Not idle: JetStream holds messages back until these are acknowledged, which
-                    // waits for a checkpoint on disk.
-                    if unsaved > 0 { try checkpoint(wait: true) } else { try session.waitForCheckpoints() }
-                    try acknowledgeDurable()
+                    // Not idle: JetStream holds messages back until these are acknowledged.
+                    try acknowledgeAllProcessed()
                     idleSince = Engine.monotonicSeconds()
                     continue
                 }
@@ -164,18 +161,16 @@ public final class ShardWorker {
                 processed += 1
                 lastReply = m.message.reply
                 session.noteStream(positionKey, sequence: seq)
-                unsaved += 1
                 if engine.stopped { break }
             }
             try flush()
             try alerts.flush()   // alerts reach VIGIL_ALERTS after each batch, not at the next checkpoint
-            if session.due || unsaved >= options.checkpointEvents { try checkpoint(wait: false) }
+            if session.due || session.unsavedRecords >= options.checkpointEvents { try checkpoint(wait: false) }
             try acknowledgeDurable()
             if processed - processedAcked + options.batch > consumerConfig.maxAckPending {
                 // The next fetch would be held back at max_ack_pending: make the checkpoint that
                 // lets these be acknowledged now, rather than wait out an empty fetch.
-                if unsaved > 0 { try checkpoint(wait: true) } else { try session.waitForCheckpoints() }
-                try acknowledgeDurable()
+                try acknowledgeAllProcessed()
             }
         }
         try flush()
@@ -196,7 +191,13 @@ public final class ShardWorker {
     private func checkpoint(wait: Bool) throws {
         try session.save(engine, wait: wait, tag: lastProcessed)
         if let r = lastReply, toAck.last?.sequence != lastProcessed { toAck.append((lastProcessed, r, processed)) }
-        unsaved = 0
+    }
+
+    /// Puts everything processed on disk (a checkpoint now, or the one being written) and
+    /// acknowledges it: what a worker held back at `max_ack_pending` needs.
+    private func acknowledgeAllProcessed() throws {
+        if session.unsavedRecords > 0 { try checkpoint(wait: true) } else { try session.waitForCheckpoints() }
+        try acknowledgeDurable()
     }
 
     /// Acknowledges (AckAll) the newest message a checkpoint on disk covers.

@@ -193,6 +193,9 @@ public final class StateSession {
     /// checkpoint covers everything processed (an idle tail has nothing to save).
     public var checkpointAge: Double { sinceSave > 0 ? Engine.monotonicSeconds() - lastSave : 0 }
 
+    /// Records processed since the last checkpoint.
+    public var unsavedRecords: Int { sinceSave }
+
     public var due: Bool {
         sinceSave >= everyEvents || (sinceSave > 0 && Engine.monotonicSeconds() - lastSave >= everySeconds)
     }

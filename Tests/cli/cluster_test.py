@@ -55,6 +55,12 @@ class Server:
         self.proc.terminate()
         self.proc.wait(timeout=10)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
 
 def needs_nats(fn):
     def inner(*a):
@@ -97,8 +103,7 @@ def stream_alerts(url):
 @needs_nats
 def shards1_equals_replay():
     d = workdir("shards1")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         expected = replay(d, "replay.jsonl")
         assert expected.count("\n") > 20, "the sample should raise alerts"
         r = route(s.url, 1)
@@ -106,16 +111,13 @@ def shards1_equals_replay():
         ok(run(worker_args(s.url, 1, 0, d)))
         assert read(os.path.join(d, "alerts-0.jsonl")) == expected
         assert stream_alerts(s.url) == expected
-    finally:
-        s.stop()
 
 
 @test("--shards 2: worker K's alerts are replay --shard K --shards 2's; a second routing run stores nothing twice")
 @needs_nats
 def shards2_equal_replay_of_each_shard():
     d = workdir("shards2")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         route(s.url, 2)
         again = route(s.url, 2)
         assert "(86355 already in the stream" in again.stderr, again.stderr
@@ -137,16 +139,13 @@ def shards2_equal_replay_of_each_shard():
             return {p for p in seen if p != "vigil:model" and not p.startswith("source:")}
         p0, p1 = principals(0), principals(1)
         assert p0 and p1 and not (p0 & p1)
-    finally:
-        s.stop()
 
 
 @test("kill -9 of one worker among two mid-run: restarted, each alert is once in VIGIL_ALERTS and in its file")
 @needs_nats
 def worker_kill9_exactly_once():
     d = workdir("kill9")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         route(s.url, 2)
         other = subprocess.Popen([VIGIL] + worker_args(s.url, 2, 1, d, ["--checkpoint-every", "5000"]), stderr=subprocess.PIPE, text=True)
         victim = subprocess.Popen([VIGIL] + worker_args(s.url, 2, 0, d, ["--checkpoint-every", "5000"]), stderr=subprocess.PIPE, text=True)
@@ -173,16 +172,13 @@ def worker_kill9_exactly_once():
         ids = [json.loads(l)["id"] for l in stream]
         assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} alerts twice in VIGIL_ALERTS"
         assert sorted(stream) == sorted(union), f"{len(stream)} alerts in the stream, {len(union)} expected"
-    finally:
-        s.stop()
 
 
 @test("a worker whose acknowledgements wait for checkpoints (max_ack_pending reached) waits for them, not stopping as if idle")
 @needs_nats
 def worker_at_max_ack_pending_is_not_idle():
     d = workdir("ackpending")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         route(s.url, 1)
         stats = os.path.join(d, "stats.json")
         # JetStream stops delivering after 2,000 unacknowledged messages, long before a checkpoint is
@@ -191,16 +187,13 @@ def worker_at_max_ack_pending_is_not_idle():
                                             "--stats", stats])))
         assert json.loads(read(stats))["events"] == 86355
         assert read(os.path.join(d, "alerts-0.jsonl")) == replay(d, "replay.jsonl")
-    finally:
-        s.stop()
 
 
 @test("kill -9 of the router mid-run with --state: the rerun resumes, the stream holds every event once")
 @needs_nats
 def router_kill9_resumes():
     d = workdir("router-kill")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         state = os.path.join(d, "router-state")
         p = subprocess.Popen([VIGIL, "route", "--nats", s.url, "--shards", "1", "--state", state, "--checkpoint-every", "5000",
                               "--threads", "1", LOGS], stderr=subprocess.PIPE, text=True)
@@ -215,16 +208,13 @@ def router_kill9_resumes():
         st = json.loads(read(stats))
         assert st["events"] == 86355, st["events"]
         assert read(os.path.join(d, "alerts-0.jsonl")) == replay(d, "replay.jsonl")
-    finally:
-        s.stop()
 
 
 @test("route --follow: a file that grows (and gets its second half later) is routed as it arrives; SIGTERM ends it with exit 0; the worker's alerts equal replay of the finished file")
 @needs_nats
 def route_follow():
     d = workdir("follow")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         lines = subprocess.run(["zstd", "-dcq", os.path.join(LOGS, "cloudtrail.jsonl.zst")], capture_output=True,
                                check=True).stdout.splitlines(keepends=True)
         trail = os.path.join(d, "trail.jsonl")
@@ -247,16 +237,13 @@ def route_follow():
         expected = os.path.join(d, "replay.jsonl")
         ok(run(["replay", "--quiet", "--alerts", expected, trail]))
         assert read(os.path.join(d, "alerts-0.jsonl")) == read(expected)
-    finally:
-        s.stop()
 
 
 @test("a running worker's alerts reach VIGIL_ALERTS as it raises them, long before its next checkpoint; SIGTERM exits 0")
 @needs_nats
 def worker_alerts_are_prompt():
     d = workdir("prompt")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         route(s.url, 1)
         expected = replay(d, "replay.jsonl").count("\n")
         w = subprocess.Popen([VIGIL] + worker_args(s.url, 1, 0, d, ["--checkpoint-every", "1000000", "--checkpoint-seconds", "600"],
@@ -270,16 +257,13 @@ def worker_alerts_are_prompt():
         w.send_signal(signal.SIGTERM)
         assert w.wait(timeout=60) == 0, w.stderr.read()
         assert stream_alerts(s.url).count("\n") == expected
-    finally:
-        s.stop()
 
 
 @test("refusals: another --shards than the stream's, another shard's state, credentials in the URL, bad shard numbers")
 @needs_nats
 def refusals():
     d = workdir("refuse")
-    s = Server(d)
-    try:
+    with Server(d) as s:
         route(s.url, 2)
         r = run(["route", "--nats", s.url, "--shards", "3", LOGS])
         assert r.returncode == 2 and "created with --shards 2, not 3" in r.stderr, r.stderr
@@ -294,8 +278,6 @@ def refusals():
         assert r.returncode == 2 and "--shard must be 0…1" in r.stderr, r.stderr
         r = run(["worker", "--nats", s.url, "--shards", "2", "--shard", "0"])
         assert r.returncode == 2 and "needs --state" in r.stderr, r.stderr
-    finally:
-        s.stop()
 
 
 @test("--nats-creds-file: token and user/password from a private file; refused when world-readable; secrets never printed")
@@ -303,8 +285,7 @@ def refusals():
 def credentials_file():
     d = workdir("creds")
     token = "s3cr3t-token-for-vigil"
-    s = Server(d, ["--auth", token])
-    try:
+    with Server(d, ["--auth", token]) as s:
         creds = private(os.path.join(d, "nats.creds"), f"token: {token}\n")
         r = route(s.url, 1, ["--nats-creds-file", creds])
         assert token not in r.stderr + r.stdout
@@ -313,18 +294,13 @@ def credentials_file():
         os.chmod(creds, 0o644)
         r = run(["route", "--nats", s.url, "--shards", "1", "--nats-creds-file", creds, LOGS])
         assert r.returncode == 2 and "world-readable" in r.stderr and token not in r.stderr, r.stderr
-    finally:
-        s.stop()
-    s = Server(workdir("creds-user"), ["--user", "vigil", "--pass", "pa55-w0rd"])
-    try:
+    with Server(workdir("creds-user"), ["--user", "vigil", "--pass", "pa55-w0rd"]) as s:
         creds = private(os.path.join(d, "user.creds"), "user: vigil\npassword: pa55-w0rd\n")
         route(s.url, 1, ["--nats-creds-file", creds])
         with open(creds, "w") as f:
             f.write("user: vigil\npassword: wrong\n")
         r = run(["route", "--nats", s.url, "--shards", "1", "--nats-creds-file", creds, LOGS])
         assert r.returncode == 3 and "wrong" not in r.stderr, r.stderr
-    finally:
-        s.stop()
 
 
 @test("tls:// with --nats-ca-file: routes over TLS; without the CA the certificate is refused, clearly; nats:// to a TLS server refused")
@@ -342,8 +318,7 @@ def tls():
     with open(os.path.join(d, "ext.cnf"), "w") as f:
         f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     ssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf")
-    s = Server(d, ["--tls", "--tlscert", os.path.join(d, "srv.pem"), "--tlskey", os.path.join(d, "srv.key")])
-    try:
+    with Server(d, ["--tls", "--tlscert", os.path.join(d, "srv.pem"), "--tlskey", os.path.join(d, "srv.key")]) as s:
         ca = os.path.join(d, "ca.pem")
         for host in ("localhost", "127.0.0.1"):
             r = ok(run(["route", "--nats", f"tls://{host}:{s.port}", "--nats-ca-file", ca, "--shards", "1", LOGS]))
@@ -355,8 +330,6 @@ def tls():
         ok(run(["worker", "--quiet", "--nats", f"tls://localhost:{s.port}", "--nats-ca-file", ca, "--shards", "1", "--shard", "0",
                 "--state", os.path.join(d, "st"), "--alerts", os.path.join(d, "a.jsonl"), "--exit-when-idle", "1.5"]))
         assert read(os.path.join(d, "a.jsonl")) == replay(d, "replay.jsonl")
-    finally:
-        s.stop()
 
 
 if __name__ == "__main__":

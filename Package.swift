@@ -70,6 +70,7 @@ let package = Package(
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
         .target(name: "VigilFuzzSupport", dependencies: ["VigilCore", "VigilParsing"]),
         .executableTarget(name: "FuzzFraming", dependencies: ["VigilFraming", "VigilCore", "VigilFuzzSupport"]),
+        .executableTarget(name: "FuzzFastPath", dependencies: ["VigilParsing", "VigilFraming", "VigilCore", "VigilFuzzSupport"]),
         .executableTarget(name: "FuzzCloudTrail", dependencies: ["VigilParsing", "VigilDetection", "VigilCore", "VigilFuzzSupport"]),
         .executableTarget(name: "FuzzGCPAudit", dependencies: ["VigilParsing", "VigilFuzzSupport"]),
         .executableTarget(name: "FuzzAzure", dependencies: ["VigilParsing", "VigilFuzzSupport"]),

@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECONDS_EACH=${FUZZ_SECONDS:-300}
 SCRATCH=$ROOT/.build-fuzz
-HARNESSES=${FUZZ_HARNESSES:-FuzzFraming FuzzCloudTrail FuzzGCPAudit FuzzAzure FuzzS3Access FuzzMapped}
+HARNESSES=${FUZZ_HARNESSES:-FuzzFraming FuzzCloudTrail FuzzFastPath FuzzGCPAudit FuzzAzure FuzzS3Access FuzzMapped}
 FIXTURES=$ROOT/../shared/fixtures/panther
 cd "$ROOT"
 for h in $HARNESSES; do
@@ -37,8 +37,13 @@ for i, (req, op, key, st) in enumerate([("-", "REST.GET.OBJECT", "a.txt", 200), 
                                         ("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "REST.POST.MULTI_OBJECT_DELETE", "-", 200)]):
     open(os.path.join(corpus("FuzzS3Access"), f"s3access{i}"), "w").write(s3.format(req=req, op=op, key=key, st=st))
 logs = [json.loads(l)["log"] for l in open(os.path.join(fixtures, "aws_cloudtrail.rule_tests.jsonl"))]
+fp = corpus("FuzzFastPath")
 for i, log in enumerate(logs):
     open(os.path.join(ct, f"ct{i:04d}.json"), "w").write(json.dumps(log))
+    # The fast path's corpus: compact records (as CloudTrail writes them) and runs of lines.
+    open(os.path.join(fp, f"ct{i:04d}.json"), "w").write(json.dumps(log, separators=(",", ":")))
+    if i % 10 == 0:
+        open(os.path.join(fp, f"lines{i:04d}"), "w").write("".join(json.dumps(l, separators=(",", ":")) + "\n" for l in logs[i:i + 4]))
 for i in range(0, len(logs), 25):
     chunk = logs[i:i + 5]
     lines = "".join(json.dumps(l) + "\n" for l in chunk).encode()

@@ -38,7 +38,7 @@ public struct SourcePosition: Sendable, Hashable, Codable {
 ///
 /// Why one type: baselines, scorer and detector must not care whether a request came from
 /// CloudTrail or another log. Fields a format lacks stay `nil`.
-public struct AccessEvent: Sendable {
+public struct AccessEvent: Sendable, Equatable {
     /// Event time in milliseconds since the Unix epoch (UTC). Detection uses nothing else.
     public var time: Int64
     /// Native ID (CloudTrail `eventID`) or `h:` + 16 hex digits of SHA-256 of the raw record.

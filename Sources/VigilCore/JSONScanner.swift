@@ -171,6 +171,11 @@ public struct JSONScanner {
     /// Reads an integer (or the integer part of a number, or a numeric string); nil otherwise.
     public mutating func int64() -> Int64? {
         guard let t = scalarText(), let s = t else { return nil }
+        return Self.integer(fromText: s)
+    }
+
+    /// The integer a scalar's text stands for: itself, or the integer part of a number; nil otherwise.
+    public static func integer(fromText s: String) -> Int64? {
         if let v = Int64(s) { return v }
         if let d = Double(s), d.isFinite, abs(d) < 9e18 { return Int64(d) }
         return nil

@@ -18,16 +18,22 @@ public struct AdaptiveFramer {
     }
 
     public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Frame) -> Void) {
+        push(chunk, take: { _, _, _ in false }, emit: emit)
+    }
+
+    /// ``push(_:emit:)`` that offers JSON lines to `take` first (``JSONFramer/push(_:take:emit:)``).
+    public mutating func push(_ chunk: UnsafeRawBufferPointer, take: (UnsafeRawBufferPointer, Int64, Int64) -> Bool,
+                              emit: (Frame) -> Void) {
         if mode == .undecided {
             pending.append(contentsOf: chunk)
             guard let first = pending.first(where: { $0 != 32 && $0 != 9 && $0 != 10 && $0 != 13 }) else { return }
             mode = (first == 123 || first == 91) ? .json : .lines
             let held = pending
             pending = []
-            held.withUnsafeBytes { route($0, emit) }
+            held.withUnsafeBytes { route($0, take, emit) }
             return
         }
-        route(chunk, emit)
+        route(chunk, take, emit)
     }
 
     public mutating func finish(emit: (Frame) -> Void) {
@@ -38,9 +44,10 @@ public struct AdaptiveFramer {
         }
     }
 
-    private mutating func route(_ chunk: UnsafeRawBufferPointer, _ emit: (Frame) -> Void) {
+    private mutating func route(_ chunk: UnsafeRawBufferPointer, _ take: (UnsafeRawBufferPointer, Int64, Int64) -> Bool,
+                                _ emit: (Frame) -> Void) {
         switch mode {
-        case .json: json.push(chunk, emit: emit)
+        case .json: json.push(chunk, take: take, emit: emit)
         case .lines: lines.push(chunk) { piece in Self.frame(piece, emit) }
         case .undecided: break
         }

@@ -1,4 +1,9 @@
 import VigilCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Cuts a decoded byte stream into JSON records, without parsing them.
 ///
@@ -44,6 +49,21 @@ public struct JSONFramer {
 
     /// Frames `chunk`, calling `emit` for each finished record or bad span.
     public mutating func push(_ chunk: UnsafeRawBufferPointer, emit: (Frame) -> Void) {
+        push(chunk, take: { _, _, _ in false }, emit: emit)
+    }
+
+    /// Frames `chunk` as ``push(_:emit:)`` does, but once the input has shown itself to be JSON
+    /// lines, first offers each whole line that opens with `{` to `take` (the line without its
+    /// `\n`, with its offset and line number). When `take` returns true it has read the line as one
+    /// record and the framer moves past it without looking at its bytes again; when false, the
+    /// framer reads the line byte by byte as usual. The line end is found with `memchr`.
+    ///
+    /// Why: framing a line and then parsing it reads every byte twice; a parser that validates the
+    /// whole line in one pass (the CloudTrail fast path) makes the framer's pass redundant. Lines
+    /// that open a `{"Records":[` wrapper, lines longer than `maxRecordBytes` and lines cut by the
+    /// chunk's end are never offered.
+    public mutating func push(_ chunk: UnsafeRawBufferPointer, take: (UnsafeRawBufferPointer, Int64, Int64) -> Bool,
+                              emit: (Frame) -> Void) {
         let n = chunk.count
         var seg = 0   // start in this chunk of the current record's not-yet-buffered bytes
         var i = 0
@@ -58,6 +78,12 @@ public struct JSONFramer {
                     depth = 1
                     state = .wrapperTail
                 } else if c == 123 || c == 91 {       // `{` or `[` opens a record
+                    if c == 123 && mode == .lines && !wrapper, let j = Self.lineEnd(chunk, from: i),
+                       j - i <= maxRecordBytes, !Self.opensWrapper(chunk, from: i, to: j),
+                       take(UnsafeRawBufferPointer(rebasing: chunk[i..<j]), offset + Int64(i), line) {
+                        i = j   // the newline: counted by the next trip, between records
+                        continue
+                    }
                     begin(at: i, chunkOffset: offset)
                     seg = i
                     depth = base + 1
@@ -146,6 +172,29 @@ public struct JSONFramer {
         }
         if state == .inRecord || state == .garbage { keep(chunk, from: seg, to: n) }
         offset += Int64(n)
+    }
+
+    /// Index of the next `\n` at or after `from`, or nil.
+    @inline(__always)
+    static func lineEnd(_ chunk: UnsafeRawBufferPointer, from: Int) -> Int? {
+        guard let base = chunk.baseAddress, let p = memchr(base + from, 10, chunk.count - from) else { return nil }
+        return UnsafeRawPointer(p) - base
+    }
+
+    /// Does `chunk[from..<to]` open with `{"Records":[` (blanks allowed between its tokens, as the
+    /// byte-wise probe allows them)?
+    static func opensWrapper(_ chunk: UnsafeRawBufferPointer, from: Int, to: Int) -> Bool {
+        var k = 0
+        var i = from
+        while i < to {
+            let c = chunk[i]
+            i += 1
+            if k > 0 && (c == 32 || c == 9 || c == 13) { continue }
+            guard c == wrapperPattern[k] else { return false }
+            k += 1
+            if k == wrapperPattern.count { return true }
+        }
+        return false
     }
 
     /// The first index at or after `i` of a byte that matters inside a string (`"`, `\\`, newline),

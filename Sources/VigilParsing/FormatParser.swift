@@ -29,13 +29,31 @@ public struct FormatParser: RecordParser, Sendable {
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
+        var path = ParsePath.full
+        return parse(record, position: position, path: &path)
+    }
+
+    /// ``parse(_:position:)``, saying which path read the record.
+    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath) -> ParseResult {
+        path = .full
         switch format ?? FormatDetector.detect(record) {
-        case .cloudtrail: return cloudtrail.parse(record, position: position)
+        case .cloudtrail: return cloudtrail.parse(record, position: position, path: &path)
         case .gcpAudit: return gcp.parse(record, position: position)
         case .azureActivity, .entra, .azureStorage: return azure.parse(record, position: position)
         case .s3Access: return s3.parse(record, position: position)
         case .mapped: return mapped?.parse(record, position: position) ?? .bad("no-mapping")
         case nil: return .bad("unknown-format")
+        }
+    }
+}
+
+extension FormatParser {
+    /// A JSON line read without framing it first, when its format has a fast path (CloudTrail):
+    /// see ``CloudTrailParser/parseLine(_:position:countOnly:)``. Other formats: `.fallback`.
+    public func parseLine(_ line: UnsafeRawBufferPointer, position: SourcePosition, countOnly: Bool) -> LineParse {
+        switch format ?? FormatDetector.detect(line) {
+        case .cloudtrail: return cloudtrail.parseLine(line, position: position, countOnly: countOnly)
+        default: return .fallback
         }
     }
 }

@@ -14,7 +14,7 @@
 public enum VigilParsing {}
 
 /// What a parser made of one record.
-public enum ParseResult: Sendable {
+public enum ParseResult: Sendable, Equatable {
     case event(AccessEvent)
     /// A dead-letter reason (`not-json`, `invalid-utf8`, `missing-time`, `not-an-object`, ...).
     case bad(String)

@@ -67,7 +67,7 @@ public final class Engine {
         self.rules = rules
         if let s = snapshot {
             guard s.version == ModelSnapshot.currentVersion else {
-                throw ConfigError.invalid("model snapshot version \(s.version) is not supported")
+                throw ConfigError.invalid("model snapshot version \(s.version) is not one this Vigil reads (it reads version \(ModelSnapshot.currentVersion)); train the model again with this version (vigil train)")
             }
             baseline = try Baseline(snapshot: s.baseline)
             forest = s.forest
@@ -97,7 +97,7 @@ public final class Engine {
     /// memory, so that it goes on exactly as the run that wrote the checkpoint would have.
     public convenience init(rules: RuleSet, checkpoint: EngineCheckpoint) throws {
         guard checkpoint.version == EngineCheckpoint.currentVersion else {
-            throw ConfigError.invalid("checkpoint version \(checkpoint.version) is not supported")
+            throw ConfigError.invalid("checkpoint version \(checkpoint.version) is not one this Vigil reads (it reads version \(EngineCheckpoint.currentVersion)); move the state directory away to start over")
         }
         try self.init(config: checkpoint.model.config, rules: rules, snapshot: checkpoint.model)
         detector = try Detector(config: config.detector, rules: rules, snapshot: checkpoint.detector)
@@ -130,6 +130,8 @@ public final class Engine {
         defer { stats.seconds += Self.monotonicSeconds() - start }
         var reader = RecordReader(parser: parser(), maxRecordBytes: config.maxRecordBytes)
         reader.resume = resume
+        reader.countOnly = parseOnly
+        reader.decodeAhead = threads >= 2
         if inputs.count >= 2 {
             let merger = try InputMerger(inputs: inputs, resume: resume, frontier: mergeFrontier, window: config.lateness,
                                          parser: reader.parser, maxRecordBytes: config.maxRecordBytes)
@@ -198,6 +200,11 @@ public final class Engine {
             onProgress?(bytesBefore + bytes, stats.events)
         case .opened:
             break
+        case .parsed(let c):
+            stats.parseFast += c.fast
+            stats.parseFull += c.full
+            stats.records += c.counted
+            stats.events += c.counted
         case .dead(let d, let isRecord):
             if isRecord { stats.records += 1 }
             try bad(d, deadLetter)

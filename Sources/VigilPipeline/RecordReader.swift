@@ -14,6 +14,9 @@ public enum ReadItem: Sendable {
     case progress(bytes: Int64)
     /// The merge of several inputs opened this one (a resumed run opens it again: `InputMerger`).
     case opened(name: String)
+    /// Which parser path the records read since the last such item took (for `--stats`), and the
+    /// events counted without being built (`--parse-only`).
+    case parsed(ParseCounts)
 
     /// Where the record sits, for items that are records (events and record dead letters).
     var recordPosition: SourcePosition? {
@@ -31,6 +34,9 @@ public enum ReadItem: Sendable {
 public final class RecordStream {
     public let name: String
     let parser: FormatParser
+    /// `--parse-only`: events are checked and counted, not built.
+    let countOnly: Bool
+    private var counts = ParseCounts()
     private let decoder = StreamDecoder()
     private var framer: AdaptiveFramer
     private let skipThrough: Int64
@@ -39,9 +45,10 @@ public final class RecordStream {
     /// Raw bytes pushed so far (plus the seek offset).
     public private(set) var rawBytes: Int64
 
-    init(name: String, parser: FormatParser, maxRecordBytes: Int, resume: ResumePoint = .beginning) {
+    init(name: String, parser: FormatParser, maxRecordBytes: Int, resume: ResumePoint = .beginning, countOnly: Bool = false) {
         self.name = name
         self.parser = parser
+        self.countOnly = countOnly
         framer = AdaptiveFramer(maxRecordBytes: maxRecordBytes, startOffset: resume.seek, startLine: resume.line)
         skipThrough = resume.skipThrough
         decodedBytes = resume.seek
@@ -58,6 +65,11 @@ public final class RecordStream {
     /// as a dead letter, then `inputDone`.
     func finish(_ sink: (ReadItem) throws -> Void) throws {
         try feed(UnsafeRawBufferPointer(start: nil, count: 0), final: true, sink)
+        try finishItems(sink)
+    }
+
+    /// What ends an input: the decoder's failure as a dead letter, then `inputDone`.
+    private func finishItems(_ sink: (ReadItem) throws -> Void) throws {
         if let f = failed {
             try sink(.dead(DeadLetter(reason: f.reason, position: SourcePosition(input: name, offset: decodedBytes, line: 0),
                                       excerpt: f.detail, length: 0), isRecord: false))
@@ -65,8 +77,42 @@ public final class RecordStream {
         try sink(.inputDone(name: name, bytes: rawBytes))
     }
 
+    /// Bytes another thread already decoded (``DecodeAhead``): frames and parses them. `rawBytes`:
+    /// raw bytes of the input read so far.
+    func pushDecoded(_ decoded: UnsafeRawBufferPointer, rawBytes raw: Int64, _ sink: (ReadItem) throws -> Void) throws {
+        rawBytes = raw
+        try frame(final: false, sink) { frameDecoded in frameDecoded(decoded) }
+    }
+
+    /// The end of an input decoded by another thread, with the decoder's failure if it had one:
+    /// as ``finish(_:)``.
+    func finishDecoded(failure: FramingError?, rawBytes raw: Int64, _ sink: (ReadItem) throws -> Void) throws {
+        rawBytes = raw
+        if failed == nil { failed = failure }
+        try frame(final: true, sink) { _ in }
+        try finishItems(sink)
+    }
+
     private func feed(_ chunk: UnsafeRawBufferPointer, final: Bool, _ sink: (ReadItem) throws -> Void) throws {
         if failed != nil { return }
+        try frame(final: final, sink) { frameDecoded in
+            do {
+                try decoder.decode(chunk, final: final) { out in frameDecoded(out) }
+            } catch let e as FramingError {
+                failed = e
+            }
+        }
+    }
+
+    /// Runs `produce`, which hands decoded bytes to the function it is given, through framer and
+    /// parser; then, at the end of the input (or after a decoding failure), flushes the framer.
+    private func frame(final: Bool, _ sink: (ReadItem) throws -> Void,
+                       _ produce: ((UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
+        try withoutActuallyEscaping(sink) { sink in try frame(final: final, escaping: sink, produce) }
+    }
+
+    private func frame(final: Bool, escaping sink: @escaping (ReadItem) throws -> Void,
+                       _ produce: ((UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
         var pending: Error?
         let skip = skipThrough
         func onFrame(_ frame: Frame) {
@@ -74,16 +120,35 @@ public final class RecordStream {
             if skip >= 0, frame.offset <= skip { return }
             do { try sink(item(frame)) } catch { pending = error }
         }
-        do {
-            try decoder.decode(chunk, final: final) { out in
-                decodedBytes += Int64(out.count)
-                framer.push(out, emit: onFrame)
+        // A whole JSON line goes straight to the parser's fast path; what it does not take is
+        // framed byte by byte and parsed as before.
+        func onLine(_ line: UnsafeRawBufferPointer, _ offset: Int64, _ number: Int64) -> Bool {
+            guard pending == nil else { return true }
+            if skip >= 0, offset <= skip { return false }
+            let pos = SourcePosition(input: name, offset: offset, line: number)
+            switch parser.parseLine(line, position: pos, countOnly: countOnly) {
+            case .fallback:
+                return false
+            case .counted:
+                counts.fast += 1
+                counts.counted += 1
+            case let .record(result, bytes):
+                counts.fast += 1
+                do { try sink(item(result, pos, bytes)) } catch { pending = error }
             }
-        } catch let e as FramingError {
-            failed = e
+            return true
+        }
+        try produce { out in
+            decodedBytes += Int64(out.count)
+            framer.push(out, take: onLine, emit: onFrame)
         }
         if final || failed != nil { framer.finish(emit: onFrame) }
         if let p = pending { throw p }
+        if !counts.isEmpty {
+            let c = counts
+            counts = ParseCounts()
+            try sink(.parsed(c))
+        }
     }
 
     func item(_ frame: Frame) -> ReadItem {
@@ -93,12 +158,27 @@ public final class RecordStream {
                                     excerpt: String(decoding: excerpt, as: UTF8.self), length: length), isRecord: true)
         case let .record(bytes, offset, line):
             let pos = SourcePosition(input: name, offset: offset, line: line)
-            switch parser.parse(bytes, position: pos) {
-            case .bad(let reason): return .dead(DeadLetter(reason: reason, position: pos, bytes: bytes), isRecord: true)
-            case .event(let e): return .event(e)
-            }
+            var path = ParsePath.full
+            let result = parser.parse(bytes, position: pos, path: &path)
+            if path == .fast { counts.fast += 1 } else { counts.full += 1 }
+            return item(result, pos, bytes)
         }
     }
+
+    private func item(_ result: ParseResult, _ pos: SourcePosition, _ bytes: UnsafeRawBufferPointer) -> ReadItem {
+        switch result {
+        case .bad(let reason): return .dead(DeadLetter(reason: reason, position: pos, bytes: bytes), isRecord: true)
+        case .event(let e): return .event(e)
+        }
+    }
+}
+
+/// Records by parser path, and events counted without being built (`--parse-only`).
+public struct ParseCounts: Sendable {
+    public var fast = 0
+    public var full = 0
+    public var counted = 0
+    var isEmpty: Bool { fast == 0 && full == 0 && counted == 0 }
 }
 
 /// The reading half for whole inputs: input → decoder → framer → parser. Pure per input (no shared
@@ -108,12 +188,33 @@ struct RecordReader: Sendable {
     let maxRecordBytes: Int
     /// Inputs partly processed before a restart, by name.
     var resume: [String: ResumePoint] = [:]
+    /// `--parse-only`: events are checked and counted, not built.
+    var countOnly = false
+    /// Read and decompress on a thread of their own (``DecodeAhead``), frame and parse on this one.
+    var decodeAhead = false
 
     /// Reads one input, handing each item to `sink` in order. Throws only for unreadable inputs (or
     /// when `sink` throws); damaged compressed data becomes a dead letter and ends that input.
     func read(_ input: Input, _ sink: (ReadItem) throws -> Void) throws {
         let start = resume[input.name] ?? .beginning
-        let stream = RecordStream(name: input.name, parser: parser, maxRecordBytes: maxRecordBytes, resume: start)
+        let stream = RecordStream(name: input.name, parser: parser, maxRecordBytes: maxRecordBytes, resume: start, countOnly: countOnly)
+        if decodeAhead {
+            let ahead = DecodeAhead()
+            ahead.start(input, seek: start.seek)
+            do {
+                while let piece = try ahead.next() {
+                    try piece.bytes.withUnsafeBytes { try stream.pushDecoded($0, rawBytes: piece.rawBytes, sink) }
+                    ahead.recycle(piece.bytes)
+                    try sink(.progress(bytes: stream.rawBytes))
+                }
+            } catch {
+                ahead.cancel()
+                throw error
+            }
+            let end = ahead.ending()
+            try stream.finishDecoded(failure: end.failure, rawBytes: end.rawBytes, sink)
+            return
+        }
         try ChunkReader.read(input, from: start.seek) { chunk, final in
             if final {
                 try stream.finish(sink)

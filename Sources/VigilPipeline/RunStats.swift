@@ -50,6 +50,10 @@ public struct RunStats: Sendable {
     public var coldStartAlerts = 0
     /// Latest Kolmogorov–Smirnov statistic per feature (reference vs live window).
     public var driftKS: [(String, Double)] = []
+    /// Records read by the one-pass fast path, and by the full parsers (other formats, escapes,
+    /// non-ASCII, duplicate fields, pretty-printed and `Records` files when framed apart).
+    public var parseFast = 0
+    public var parseFull = 0
 
     public init() {}
 
@@ -65,6 +69,7 @@ public struct RunStats: Sendable {
         o += ",\"dormant_forgotten\":\(dormantForgotten),\"detector_pruned\":\(detectorPruned)"
         o += ",\"log_sources\":\(logSources),\"log_sources_untracked\":\(logSourcesUntracked),\"credentials_bound\":\(credentialsBound)"
         o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"identity_pruned\":\(identityPruned),\"cold_start_alerts\":\(coldStartAlerts)"
+        o += ",\"parse_fast\":\(parseFast),\"parse_full\":\(parseFull)"
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"

@@ -42,7 +42,7 @@ public final class StateSession {
             do {
                 let cp = try JSONDecoder().decode(EngineCheckpoint.self, from: Data(bytes))
                 guard cp.version == EngineCheckpoint.currentVersion else {
-                    throw StateError.corrupt(directory.checkpointPath, "checkpoint version \(cp.version) is not supported")
+                    throw StateError.corrupt(directory.checkpointPath, "checkpoint version \(cp.version) is not one this Vigil reads (it reads version \(EngineCheckpoint.currentVersion)); to start over, move the state directory away and run again (the inputs are read from their start)")
                 }
                 restored = cp
             } catch let e as StateError {

@@ -50,6 +50,28 @@ public enum TestSupport {
         return Array(out[0..<produced])
     }
 
+    /// The decompressed bytes of a whole zstd file (one or more frames).
+    public static func unzstd(_ bytes: [UInt8]) -> [UInt8] {
+        guard let ds = ZSTD_createDStream() else { return [] }
+        defer { ZSTD_freeDStream(ds) }
+        ZSTD_initDStream(ds)
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        bytes.withUnsafeBytes { ib in
+            var input = ZSTD_inBuffer(src: ib.baseAddress, size: ib.count, pos: 0)
+            while true {
+                let (produced, ret): (Int, Int) = chunk.withUnsafeMutableBytes { ob in
+                    var o = ZSTD_outBuffer(dst: ob.baseAddress, size: ob.count, pos: 0)
+                    let r = ZSTD_decompressStream(ds, &o, &input)
+                    return (o.pos, r)
+                }
+                out += chunk[0..<produced]
+                if ZSTD_isError(ret) != 0 || (input.pos == input.size && produced < chunk.count) { break }
+            }
+        }
+        return out
+    }
+
     /// One zstd frame of `bytes`.
     public static func zstd(_ bytes: [UInt8], level: Int32 = 3) -> [UInt8] {
         let bound = ZSTD_compressBound(bytes.count)

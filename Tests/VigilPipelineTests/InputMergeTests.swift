@@ -28,7 +28,7 @@ import VigilTestSupport
             case .opened(let name): out.append("open:" + (name as NSString).lastPathComponent)
             case .dead: out.append("dead")
             case .inputDone(let name, _): out.append("done:" + (name as NSString).lastPathComponent)
-            case .progress: break
+            case .progress, .parsed: break
             }
         }
         return (out, m.mostOpen)

@@ -118,5 +118,21 @@ check "the config file's sigma key loads rules as --sigma does" bash -c "
 check "Sigma alerts are byte-identical run to run" bash -c "
   '$VIGIL' replay --quiet --sigma '$SIGMA' --sigma-status all '$TMP/ct-fixtures.jsonl' | cmp - '$TMP/sig.jsonl'"
 
+# The reader: SampleLogs' CloudTrail takes the one-pass fast path (at least 99 %, counted in --stats),
+# and --parse-only counts what a full replay reads.
+check "--stats counts the fast path: at least 99 % of SampleLogs' CloudTrail" bash -c "
+  '$VIGIL' replay --quiet --parse-only --stats '$TMP/po.json' '$SAMPLE' && '$VIGIL' replay --quiet --stats '$TMP/full.json' '$SAMPLE' > /dev/null && python3 -c '
+import json,sys; p=json.load(open(sys.argv[1])); f=json.load(open(sys.argv[2]))
+assert p[\"parse_fast\"] + p[\"parse_full\"] == p[\"records\"], p
+assert p[\"parse_fast\"] * 100 >= p[\"records\"] * 99, p
+assert (p[\"records\"], p[\"events\"], p[\"dead_lettered\"]) == (f[\"records\"], f[\"events\"] + f[\"duplicates\"], f[\"dead_lettered\"]), (p, f)' '$TMP/po.json' '$TMP/full.json'"
+# A checkpoint of a version this Vigil does not read is refused with a message naming both versions.
+mkdir -p "$TMP/oldstate"
+"$VIGIL" replay --quiet --state "$TMP/oldstate" "$SAMPLE" > /dev/null 2>&1
+zstd -dc -q "$TMP/oldstate/checkpoint.zst" | sed 's/"version":1/"version":0/g' > "$TMP/old-checkpoint.json"
+zstd -q -f "$TMP/old-checkpoint.json" -o "$TMP/oldstate/checkpoint.zst"   # from a file: the frame records its size
+check "a checkpoint of another version is refused, naming both versions and what to do" bash -c "
+  ! '$VIGIL' replay --quiet --state '$TMP/oldstate' '$SAMPLE' > /dev/null 2> '$TMP/old.err' && grep -q 'version 0 is not one this Vigil reads (it reads version 1)' '$TMP/old.err' && grep -q 'move the state directory away' '$TMP/old.err'"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -26,6 +26,41 @@ struct CloudTrailFields {
                                "queueUrl", "topicArn", "tableName", "clusterName", "roleArn", "flowLogId",
                                "detectorId", "logGroupName", "stackName", "accessKeyId"]
 
+    init() {}
+
+    /// The same fields from the fast path's spans (ASCII, unescaped: each span is the value).
+    init(_ r: CloudTrailSpans, in record: UnsafeRawBufferPointer) {
+        func text(_ slot: CloudTrailSpans.Slot) -> String? { r[slot].string(in: record) }
+        eventTime = text(.eventTime)
+        eventID = text(.eventID)
+        eventSource = text(.eventSource)
+        eventName = text(.eventName)
+        region = text(.region)
+        sourceIP = text(.sourceIP)
+        userAgent = text(.userAgent)
+        errorCode = text(.errorCode)
+        recipientAccountId = text(.recipientAccountId)
+        if r[.readOnly].isPresent { readOnly = r[.readOnly].equals("true", in: record) }
+        resourceARN = r.resourceARN.string(in: record)
+        for i in 0..<CloudTrailSpans.requestKeys.count where r.request[i].isPresent {
+            let key = CloudTrailSpans.requestKeys[i]
+            request.append((String(decoding: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount), as: UTF8.self),
+                            r.request[i].string(in: record)!))
+        }
+        bytesIn = text(.bytesIn).flatMap(JSONScanner.integer(fromText:))
+        bytesOut = text(.bytesOut).flatMap(JSONScanner.integer(fromText:))
+        consoleLoginResult = text(.consoleLogin)
+        identity.type = text(.idType)
+        identity.arn = text(.idArn)
+        identity.principalId = text(.idPrincipalId)
+        identity.accountId = text(.idAccountId)
+        identity.accessKeyId = text(.idAccessKeyId)
+        identity.userName = text(.idUserName)
+        identity.invokedBy = text(.idInvokedBy)
+        identity.sourceIdentity = text(.idSourceIdentity)
+        identity.issuerArn = text(.idIssuerArn)
+    }
+
     mutating func read(_ s: inout JSONScanner, _ k: Range<Int>) -> Bool {
         if s.keyIs(k, "eventTime") { return str(&s, &eventTime) }
         if s.keyIs(k, "eventID") { return str(&s, &eventID) }

@@ -2,7 +2,13 @@ import VigilCore
 
 /// Parses one CloudTrail record (as found in JSON lines or a `Records` array) into an ``AccessEvent``.
 ///
-/// Reads about fifteen fields byte by byte and validates the rest as JSON without decoding it.
+/// Two paths, one result. The fast path (``CloudTrailSpans``) reads the fields Vigil uses as byte
+/// spans in one validating pass and nothing else; records it does not handle (non-ASCII bytes,
+/// escapes in a used field, a used field given twice, anything malformed) go to the full parser
+/// (``CloudTrailFields`` over ``JSONScanner``), which decodes escapes, checks UTF-8 and names the
+/// dead-letter reason. Both feed the same builder, so the event cannot depend on the path (a
+/// differential test holds them to it over every fixture).
+///
 /// `detailActions` names the actions whose raw record the detector wants to inspect in depth
 /// (policy documents, request parameters); only those events carry a copy of their bytes.
 /// Cost: O(record length); allocations: the strings kept in the event.
@@ -16,8 +22,58 @@ public struct CloudTrailParser: RecordParser, Sendable {
     }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
+        var path = ParsePath.fast
+        return parse(record, position: position, path: &path)
+    }
+
+    /// ``parse(_:position:)``, saying which path read the record.
+    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath) -> ParseResult {
+        if record.count > 0 {
+            var s = SpanScanner(record)
+            if let spans = CloudTrailSpans.scan(&s), s.atEndAfterBlanks() {
+                path = .fast
+                return build(CloudTrailFields(spans, in: record), record, position)
+            }
+        }
+        path = .full
+        return parseFull(record, position: position)
+    }
+
+    /// The full parser alone (what the fast path is checked against).
+    public func parseFull(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
         var f = CloudTrailFields()
         if let bad = JSONRecord.read(record, { s, key in f.read(&s, key) }) { return .bad(bad) }
+        return build(f, record, position)
+    }
+
+    /// The fast path alone: nil when it does not handle the record.
+    public func parseFast(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult? {
+        guard record.count > 0 else { return nil }
+        var s = SpanScanner(record)
+        guard let spans = CloudTrailSpans.scan(&s), s.atEndAfterBlanks() else { return nil }
+        return build(CloudTrailFields(spans, in: record), record, position)
+    }
+
+    /// One line of a JSON-lines input, read by the fast path without framing it first: when the line
+    /// holds exactly one record it handles (blanks may follow), its result and the record's bytes
+    /// (without the trailing blanks, as the framer would have cut it). With `countOnly`
+    /// (`--parse-only`) an event is checked (its time parses) but not built.
+    public func parseLine(_ line: UnsafeRawBufferPointer, position: SourcePosition, countOnly: Bool) -> LineParse {
+        guard line.count > 0 else { return .fallback }
+        var s = SpanScanner(line)
+        guard let spans = CloudTrailSpans.scan(&s) else { return .fallback }
+        let end = s.pos
+        guard s.atEndAfterBlanks() else { return .fallback }
+        let record = UnsafeRawBufferPointer(rebasing: line[0..<end])
+        if countOnly {
+            let time = spans[.eventTime]
+            guard time.isPresent, EventTime.parse(time.bytes(in: record)) != nil else { return .record(.bad("missing-time"), record) }
+            return .counted
+        }
+        return .record(build(CloudTrailFields(spans, in: record), record, position), record)
+    }
+
+    private func build(_ f: CloudTrailFields, _ record: UnsafeRawBufferPointer, _ position: SourcePosition) -> ParseResult {
         guard let timeText = f.eventTime else { return .bad("missing-time") }
         // A time that does not parse is no more usable than none (Contract: `missing-time`).
         guard let time = EventTime.parse(timeText) else { return .bad("missing-time") }
@@ -68,4 +124,22 @@ public struct CloudTrailParser: RecordParser, Sendable {
         code.contains("AccessDenied") || code.contains("UnauthorizedOperation") || code == "Unauthorized"
             || code.contains("UnauthorizedAccess") || code == "Forbidden"
     }
+}
+
+/// Which parser read a record: counted per run in `--stats` (`parse_fast`, `parse_full`).
+public enum ParsePath: Sendable {
+    /// The one-pass span reader.
+    case fast
+    /// The full parser (escapes, non-ASCII, duplicates, other formats, dead letters).
+    case full
+}
+
+/// What the fast path made of one JSON line (``CloudTrailParser/parseLine(_:position:countOnly:)``).
+public enum LineParse {
+    /// The line held one record: its event or dead-letter reason, and the record's bytes.
+    case record(ParseResult, UnsafeRawBufferPointer)
+    /// The line held one record that makes an event (only with `countOnly`).
+    case counted
+    /// Not handled here: frame the line as usual and parse what comes out.
+    case fallback
 }

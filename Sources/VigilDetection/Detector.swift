@@ -91,7 +91,10 @@ public struct Detector {
         var out = Detection()
         newest = max(newest, e.time)
         var view = RecordView(e)
-        for i in (byAction[e.action] ?? []) + wideRules {
+        // The action's own rules, then the wide ones: two passes rather than a concatenated array
+        // per event (same order, nothing allocated).
+        let specific = byAction[e.action] ?? []
+        for pass in 0..<2 { for i in pass == 0 ? specific : wideRules {
             let r = rules.rules[i]
             guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
             if !r.principalTypes.isEmpty && !r.principalTypes.contains(e.principalType) { continue }
@@ -107,7 +110,7 @@ public struct Detector {
             }
             out.ruleMatched = true
             if r.severity >= .high { out.severe = true }
-        }
+        } }
         if let index = sigmaIndex[e.source] { sigma(index, e, fv, score, &out) }
         for (source, limit) in silence.observe(e, watermark: newest, factor: config.silenceFactor, floor: config.silenceFloor) {
             out.alerts.append(assign(silenceFinding(source, limit: limit, at: e)))

@@ -17,34 +17,35 @@ final class DecodeAhead: @unchecked Sendable {
     }
 
     /// How the input ended: the raw bytes read, and the decoder's failure, if any.
-    struct End {
+    struct End: @unchecked Sendable {
         var rawBytes: Int64
         var failure: FramingError?
     }
 
-    private let lock = NSCondition()
-    private var pieces: [Piece] = []
+    private let queue: BoundedQueue<Piece>
+    private let spareLock = NSLock()
     private var spare: [[UInt8]] = []
     private var end: End?
-    private var error: (any Error)?
-    private var cancelled = false
-    private var running = false
-    private let depth: Int
     let pieceBytes: Int
 
     init(depth: Int = 6, pieceBytes: Int = 256 * 1024) {
-        self.depth = depth
+        queue = BoundedQueue(capacity: depth)
         self.pieceBytes = pieceBytes
     }
 
     /// Starts reading `input` from byte `seek` in the background.
     func start(_ input: Input, seek: Int64) {
-        running = true
         let thread = Thread { [self] in
             let decoder = StreamDecoder(outputChunk: pieceBytes)
             var raw = seek
             var failure: FramingError?
             var piece = takeSpare()
+            /// Queues the piece and starts a new one; false when the consumer has gone.
+            func ship() -> Bool {
+                guard queue.put(Piece(bytes: piece, rawBytes: raw)) else { return false }
+                piece = takeSpare()
+                return true
+            }
             do {
                 try ChunkReader.read(input, from: seek) { chunk, final in
                     raw += Int64(chunk.count)
@@ -54,23 +55,20 @@ final class DecodeAhead: @unchecked Sendable {
                         try decoder.decode(chunk, final: final) { out in
                             guard !gone else { return }
                             piece.append(contentsOf: out)
-                            if piece.count >= pieceBytes {
-                                if let next = put(piece, raw: raw) { piece = next } else { gone = true }
-                            }
+                            if piece.count >= pieceBytes && !ship() { gone = true }
                         }
                     } catch let f as FramingError {
                         failure = f
                     }
-                    if gone { throw CancellationError() }
                     // Each raw chunk's decoded bytes go on at once (so progress follows the input).
-                    if !piece.isEmpty {
-                        guard let next = put(piece, raw: raw) else { throw CancellationError() }
-                        piece = next
-                    }
+                    if gone || (!piece.isEmpty && !ship()) { throw CancellationError() }
                 }
-                finish(End(rawBytes: raw, failure: failure), nil)
+                spareLock.lock()
+                end = End(rawBytes: raw, failure: failure)
+                spareLock.unlock()
+                queue.finish(nil)
             } catch {
-                finish(nil, error)
+                queue.finish(error)
             }
         }
         thread.stackSize = 1 << 20
@@ -78,70 +76,32 @@ final class DecodeAhead: @unchecked Sendable {
     }
 
     private func takeSpare() -> [UInt8] {
-        lock.lock()
-        defer { lock.unlock() }
+        spareLock.lock()
         var b = spare.popLast() ?? []
+        spareLock.unlock()
         b.removeAll(keepingCapacity: true)
         if b.capacity < pieceBytes { b.reserveCapacity(pieceBytes + pieceBytes / 4) }
         return b
     }
 
-    /// Queues `bytes` (waiting for room) and returns an empty buffer for the next piece; nil when
-    /// the consumer has gone.
-    private func put(_ bytes: [UInt8], raw: Int64) -> [UInt8]? {
-        lock.lock()
-        while pieces.count >= depth && !cancelled { lock.wait() }
-        if cancelled { lock.unlock(); return nil }
-        pieces.append(Piece(bytes: bytes, rawBytes: raw))
-        lock.broadcast()
-        lock.unlock()
-        return takeSpare()
-    }
-
-    private func finish(_ e: End?, _ failure: (any Error)?) {
-        lock.lock()
-        end = e
-        error = failure
-        running = false
-        lock.broadcast()
-        lock.unlock()
-    }
-
     /// The next piece, or nil at the end (then ``ending()`` says how it ended). Rethrows a read error
     /// after the last piece.
-    func next() throws -> Piece? {
-        lock.lock()
-        defer { lock.unlock() }
-        while pieces.isEmpty && running { lock.wait() }
-        if !pieces.isEmpty {
-            let p = pieces.removeFirst()
-            lock.broadcast()
-            return p
-        }
-        if let e = error, !(e is CancellationError) { throw e }
-        return nil
-    }
+    func next() throws -> Piece? { try queue.next() }
 
     /// How the input ended (after ``next()`` returned nil).
     func ending() -> End {
-        lock.lock()
-        defer { lock.unlock() }
+        spareLock.lock()
+        defer { spareLock.unlock() }
         return end ?? End(rawBytes: 0, failure: nil)
     }
 
     /// Gives a consumed piece's buffer back for reuse.
     func recycle(_ bytes: [UInt8]) {
-        lock.lock()
-        if spare.count < depth { spare.append(bytes) }
-        lock.unlock()
+        spareLock.lock()
+        if spare.count < 4 { spare.append(bytes) }
+        spareLock.unlock()
     }
 
-    /// Stops the reading thread (the consumer has gone) and waits until it has.
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.broadcast()
-        while running { lock.wait() }
-        lock.unlock()
-    }
+    /// Stops the reading thread (the consumer has gone); does not wait for it.
+    func cancel() { queue.cancel() }
 }

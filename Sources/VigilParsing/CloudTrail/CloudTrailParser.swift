@@ -28,12 +28,9 @@ public struct CloudTrailParser: RecordParser, Sendable {
 
     /// ``parse(_:position:)``, saying which path read the record.
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath) -> ParseResult {
-        if record.count > 0 {
-            var s = SpanScanner(record)
-            if let spans = CloudTrailSpans.scan(&s), s.atEndAfterBlanks() {
-                path = .fast
-                return build(CloudTrailFields(spans, in: record), record, position)
-            }
+        if let event = parseFast(record, position: position) {
+            path = .fast
+            return event
         }
         path = .full
         return parseFull(record, position: position)

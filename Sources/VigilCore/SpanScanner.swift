@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where a value's text sits inside a record: `lower..<upper`, or absent (`lower < 0`).
 ///
 /// Why 32-bit bounds: records are capped far below 2 GiB (`--max-record-bytes`), and a fixed-size
@@ -36,11 +42,6 @@
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The fast path's JSON reader: one validating pass that hands out the byte spans of the values
 /// a parser asks for, and refuses (returns failure for) anything it does not handle simply.

@@ -17,7 +17,7 @@ final class DecodeAhead: @unchecked Sendable {
     }
 
     /// How the input ended: the raw bytes read, and the decoder's failure, if any.
-    struct End: @unchecked Sendable {
+    struct End {
         var rawBytes: Int64
         var failure: FramingError?
     }

@@ -13,7 +13,7 @@ import VigilTestSupport
 /// `--parse-only`'s counting.
 @Suite struct FastLineTests {
     static func ct(_ id: String, _ extra: String = "") -> String {
-        TestSupport.cloudTrail(id: id, time: "2026-11-02T10:00:0\(id.count % 10)Z") .replacingOccurrences(of: "{\"eventVersion\"", with: "{\(extra)\"eventVersion\"")
+        TestSupport.cloudTrail(id: id, time: "2026-11-02T10:00:0\(id.count % 10)Z").replacingOccurrences(of: "{\"eventVersion\"", with: "{\(extra)\"eventVersion\"")
     }
 
     /// Lines of every shape the framer must still decide: blanks, escapes and non-ASCII (fallback),

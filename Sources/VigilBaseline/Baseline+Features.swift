@@ -2,7 +2,7 @@ import VigilCore
 
 extension Baseline {
     /// Fills feature values, raw quantities, baselines and context for one event. O(1).
-    mutating func fill(_ fv: inout FeatureVector, _ st: PrincipalState, _ e: AccessEvent, _ l: Lesson, network: String) {
+    mutating func fill(_ fv: inout FeatureVector, _ st: PrincipalState, _ e: AccessEvent, _ l: Lesson) {
         let s = l.samples
         let u = st.usual.isEmpty ? s : st.usual
         let uLong = st.usual.isEmpty ? l.longRate : st.usualLong
@@ -43,7 +43,7 @@ extension Baseline {
         let previous: Int64? = st.events > 0 ? st.lastSeen : nil
         let gapDays = previous.map { Double(max(0, l.time - $0)) / Double(EventTime.day) } ?? 0
         set(.dormancy, min(10, log2(1 + gapDays)), raw: gapDays, base: 0)
-        let sens = sensitivityOf(e)
+        let sens = sensitivityOf(e, key: l.action)
         set(.sensitivity, sens, raw: sens, base: 0)
 
         fv.context.priorEvents = st.events
@@ -54,7 +54,7 @@ extension Baseline {
         fv.context.actionCountInWindow = Int(st.actionCounts[l.action] ?? 0)
         fv.context.windowEvents = st.window.count
         fv.context.windowLength = config.windowLength
-        fv.context.network = network
+        fv.context.sourceAddress = e.sourceIP
     }
 
     /// The originating actor's own history vouches for a role session (identity stitching): a

@@ -7,7 +7,8 @@ import VigilCore
 /// O(cap) only when a full set meets a new value).
 public struct Baseline {
     public let config: BaselineConfig
-    var index: [String: Int] = [:]
+    /// Live slots by `fnv1a(principal)`, checked against `names` (``KeyIndex``).
+    var index = KeyIndex()
     var states: [PrincipalState] = []
     var names: [String] = []
     var free: [Int] = []
@@ -26,11 +27,11 @@ public struct Baseline {
     /// ``DormantPrincipal/accountedBytes``: deterministic, so `memoryLimit` never depends on the machine.
     public internal(set) var accountedBytes = 0
     public internal(set) var counters = BaselineCounters()
-    private var sensitivity: [String: Double] = [:]
-    /// Memo of user-agent string → family key: agents repeat, coarsening them is string work.
-    private var agentKeys: [String: UInt64] = [:]
-    /// Memo of source IP → network key, for the same reason.
-    private var networks: [String: String] = [:]
+    /// Memo of each action's sensitivity by its key (cap 50,000 actions; beyond it, computed each
+    /// time): the action's String is kept to check the key against.
+    private var sensitivityIndex = KeyIndex()
+    private var sensitivityActions: [String] = []
+    private var sensitivities: [Double] = []
     public init(config: BaselineConfig) {
         self.config = config
     }
@@ -49,7 +50,8 @@ public struct Baseline {
     /// Computes the features of `e` relative to its principal's past, and what it would teach.
     /// Updates only the stream state (window, last seen); learning waits for ``commit(_:held:)``.
     public mutating func observe(_ e: AccessEvent) -> (FeatureVector, Lesson) {
-        let slot = slotFor(e.principal, at: e.time)
+        let k = e.identity
+        let slot = slotFor(e.principal, key: k.principal, at: e.time)
         releaseHeld(slot: slot, now: e.time)
         // Take the state out of the array while working on it: a copy left behind would make every
         // mutation of its dictionaries and deque copy them (copy-on-write).
@@ -59,23 +61,20 @@ public struct Baseline {
         let t = e.time
         counters.windowOverflow += st.expire(before: t - config.windowLength, cap: config.windowCap - 1)
 
-        let actionKey = StableHash.fnv1a(e.action)
-        let network = networkKey(e.sourceIP)
-        let entry = WindowEntry(time: t, action: actionKey, resource: StableHash.fnv1a(e.resource ?? e.action),
+        let entry = WindowEntry(time: t, action: k.action, resource: k.resource,
                                 bytes: max(0, e.bytesOut ?? 0), failed: e.outcome != .success, id: e.id)
         st.push(entry)
         decayLong(&st, to: t)
         st.longCount += 1
 
         var fv = FeatureVector()
-        var lesson = Lesson(principal: e.principal, time: t, action: actionKey,
-                            network: StableHash.fnv1a(network), agent: agentKey(e.userAgent),
-                            region: StableHash.fnv1a(e.region ?? "-"), hour: EventTime.hourOfDay(t),
+        var lesson = Lesson(principal: e.principal, principalKey: k.principal, time: t, action: k.action,
+                            network: k.network, agent: k.agent, region: k.region, hour: EventTime.hourOfDay(t),
                             samples: windowSamples(st), longRate: st.longCount)
-        fill(&fv, st, e, lesson, network: network)
+        fill(&fv, st, e, lesson)
         if let origin = e.actor?.arn, origin != e.principal {
             lesson.actor = origin
-            if let a = index[origin] { vouch(&fv, by: states[a], lesson) }
+            if let a = self.slot(of: origin) { vouch(&fv, by: states[a], lesson) }
         }
         st.events += 1
         st.lastSeen = max(st.lastSeen, t)
@@ -85,7 +84,7 @@ public struct Baseline {
 
     /// Learns from a lesson now, or holds it for `holdPeriod` when the event looked anomalous.
     public mutating func commit(_ lesson: Lesson, held: Bool) {
-        guard let slot = index[lesson.principal] else { return }
+        guard let slot = slot(of: lesson.principal, key: lesson.principalKey) else { return }
         if held && config.holdPeriod > 0 {
             if states[slot].held.count >= config.maxHeld {
                 states[slot].held.removeFirst()
@@ -103,7 +102,7 @@ public struct Baseline {
     /// Records that `principal` had a high or critical finding at `t`: lessons held around it are
     /// discarded rather than learned.
     public mutating func markIncident(principal: String, at t: Int64) {
-        guard let slot = index[principal] else { return }
+        guard let slot = slot(of: principal) else { return }
         states[slot].blockedUntil = max(states[slot].blockedUntil, t + config.holdPeriod)
     }
 
@@ -111,12 +110,12 @@ public struct Baseline {
     /// The usual events per hour the baseline has learnt for `principal` (the `rate_long`
     /// baseline explanations quote), or nil while it has learnt none. O(1); for `vigil report`.
     public func usualHourlyRate(_ principal: String) -> Double? {
-        guard let slot = index[principal], !states[slot].usual.isEmpty else { return nil }
+        guard let slot = slot(of: principal), !states[slot].usual.isEmpty else { return nil }
         return states[slot].usualLong
     }
 
     public func windowEventIDs(_ principal: String) -> [String] {
-        guard let slot = index[principal] else { return [] }
+        guard let slot = slot(of: principal) else { return [] }
         return states[slot].window.map(\.id)
     }
 
@@ -141,7 +140,7 @@ public struct Baseline {
     }
 
     mutating func learn(_ l: Lesson, slot: Int) {
-        if let a = l.actor, let s = index[a], s != slot { teachActor(slot: s, l) }
+        if let a = l.actor, let s = self.slot(of: a), s != slot { teachActor(slot: s, l) }
         var st = PrincipalState.vacant
         swap(&st, &states[slot])
         defer { swap(&st, &states[slot]) }
@@ -169,8 +168,8 @@ public struct Baseline {
     /// The live slot of `principal`, made the most recent of its pool: found, restored from its
     /// compact form, or new. At the pool's cap the least recently seen principal of that pool is
     /// evicted first. O(1) amortised.
-    mutating func slotFor(_ principal: String, at t: Int64) -> Int {
-        if let s = index[principal] {
+    mutating func slotFor(_ principal: String, key: UInt64, at t: Int64) -> Int {
+        if let s = slot(of: principal, key: key) {
             recency[Int(pools[s])].touch(s, &links)
             return s
         }
@@ -200,7 +199,7 @@ public struct Baseline {
             links.append(RecencyList.Link(previous: -1, next: -1))
             costs.append(0)
         }
-        index[principal] = slot
+        index.insert(key, slot)
         recency[pool.rawValue].append(slot, &links)
         account(slot, states[slot])
         return slot
@@ -215,7 +214,7 @@ public struct Baseline {
         let slot = Int(h)
         let name = names[slot]
         recency[pool.rawValue].remove(slot, &links)
-        index.removeValue(forKey: name)
+        index.remove(StableHash.fnv1a(name), value: slot)
         counters.heldDiscarded += states[slot].held.count
         if pool == .identified && config.maxDormant > 0 {
             generation &+= 1
@@ -292,28 +291,24 @@ public struct Baseline {
                 n > 0 ? Double(st.windowFailures) / n : 0]
     }
 
-    /// The network key of a source IP, memoised (cap 100,000 addresses; beyond it, computed each time).
-    mutating func networkKey(_ ip: String?) -> String {
-        let raw = ip ?? ""
-        if let k = networks[raw] { return k }
-        let k = AttributeKeys.network(ip)
-        if networks.count < 100_000 { networks[raw] = k }
-        return k
+    /// The live slot of `principal` (whose `fnv1a` is `key`), or nil. No String hashing: the key
+    /// finds the candidates, the name confirms one.
+    @inline(__always) func slot(of principal: String, key: UInt64) -> Int? {
+        index.find(key) { names[$0] == principal }
     }
 
-    /// Hashed user-agent family, memoised (cap 50,000 distinct agents; beyond it, computed each time).
-    mutating func agentKey(_ ua: String?) -> UInt64 {
-        let raw = ua ?? ""
-        if let k = agentKeys[raw] { return k }
-        let k = StableHash.fnv1a(AttributeKeys.userAgentFamily(ua))
-        if agentKeys.count < 50_000 { agentKeys[raw] = k }
-        return k
-    }
+    /// ``slot(of:key:)`` for a name whose key is not at hand (hashes it: not on the per-event path).
+    func slot(of principal: String) -> Int? { slot(of: principal, key: StableHash.fnv1a(principal)) }
 
-    mutating func sensitivityOf(_ e: AccessEvent) -> Double {
-        if let s = sensitivity[e.action] { return s }
+    /// The sensitivity of the event's action (`key` is its `fnv1a`), memoised per action.
+    mutating func sensitivityOf(_ e: AccessEvent, key: UInt64) -> Double {
+        if let i = sensitivityIndex.find(key, where: { sensitivityActions[$0] == e.action }) { return sensitivities[i] }
         let s = ActionSensitivity.of(e.action, readOnly: e.readOnly)
-        if sensitivity.count < 50_000 { sensitivity[e.action] = s }
+        if sensitivities.count < 50_000 {
+            sensitivityIndex.insert(key, sensitivities.count)
+            sensitivityActions.append(e.action)
+            sensitivities.append(s)
+        }
         return s
     }
 }

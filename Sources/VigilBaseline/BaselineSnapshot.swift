@@ -36,7 +36,7 @@ extension Baseline {
         self.init(config: s.config)
         for (i, p) in s.principals.enumerated() {
             let pool = PrincipalPool.of(p)
-            index[p] = i
+            index.insert(StableHash.fnv1a(p), i)
             names.append(p)
             states.append(s.states[i])
             pools.append(UInt8(pool.rawValue))

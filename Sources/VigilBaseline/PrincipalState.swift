@@ -14,6 +14,8 @@ struct WindowEntry: Codable, Sendable {
 /// What one event teaches the baseline, kept apart so anomalous events can be held back.
 public struct Lesson: Codable, Sendable {
     public var principal: String
+    /// `fnv1a(principal)`, to find its slot again without hashing the name (not encoded: derived).
+    var principalKey: UInt64
     public var time: Int64
     var action: UInt64
     var network: UInt64
@@ -26,6 +28,37 @@ public struct Lesson: Codable, Sendable {
     /// The originating actor behind a role session (identity stitching), when it is not the
     /// principal itself: the actor learns the session's network, client and region too.
     var actor: String? = nil
+
+    init(principal: String, principalKey: UInt64, time: Int64, action: UInt64, network: UInt64, agent: UInt64,
+         region: UInt64, hour: Int, samples: [Double], longRate: Double) {
+        self.principal = principal
+        self.principalKey = principalKey
+        self.time = time
+        self.action = action
+        self.network = network
+        self.agent = agent
+        self.region = region
+        self.hour = hour
+        self.samples = samples
+        self.longRate = longRate
+    }
+
+    enum CodingKeys: String, CodingKey { case principal, time, action, network, agent, region, hour, samples, longRate, actor }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        principal = try c.decode(String.self, forKey: .principal)
+        principalKey = StableHash.fnv1a(principal)
+        time = try c.decode(Int64.self, forKey: .time)
+        action = try c.decode(UInt64.self, forKey: .action)
+        network = try c.decode(UInt64.self, forKey: .network)
+        agent = try c.decode(UInt64.self, forKey: .agent)
+        region = try c.decode(UInt64.self, forKey: .region)
+        hour = try c.decode(Int.self, forKey: .hour)
+        samples = try c.decode([Double].self, forKey: .samples)
+        longRate = try c.decode(Double.self, forKey: .longRate)
+        actor = try c.decodeIfPresent(String.self, forKey: .actor)
+    }
 }
 
 /// Everything Vigil remembers about one principal.

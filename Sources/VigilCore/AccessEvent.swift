@@ -76,6 +76,9 @@ public struct AccessEvent: Sendable, Equatable {
     /// The raw record, kept only for the actions that rules inspect in depth (see the parser's
     /// `detailActions`); `nil` otherwise, so the hot path copies nothing.
     public var raw: [UInt8]?
+    /// The event's identities as stable 64-bit keys, stamped by its parser (``EventKeys``); nil for
+    /// events built by hand, whose keys ``identity`` computes when asked.
+    public var keys: EventKeys?
 
     public init(time: Int64, id: String, source: SourceFormat, principal: String, principalType: String,
                 action: String, outcome: Outcome, position: SourcePosition) {

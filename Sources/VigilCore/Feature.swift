@@ -96,8 +96,15 @@ public struct EventContext: Sendable {
     public var windowEvents: Int = 0
     /// The short window's length in ms.
     public var windowLength: Int64 = 0
-    /// The principal's source network key (e.g. `203.0.113.0/24`) for this event.
-    public var network: String = ""
+    /// The event's source address, as the record gave it.
+    public var sourceAddress: String?
+    private var networkGiven: String?
+    /// The principal's source network key (e.g. `203.0.113.0/24`) for this event: coarsened from
+    /// `sourceAddress` when an explanation asks for it, not per event (or as set).
+    public var network: String {
+        get { networkGiven ?? AttributeKeys.network(sourceAddress) }
+        set { networkGiven = newValue }
+    }
 
     public init() {}
 }

@@ -37,7 +37,7 @@ struct ColdStartWatch: Codable, Sendable {
         let youth = 1 - 0.5 * Double(learned) / Double(maturity)
         let strength = priors.categories[c].prior * youth * (e.outcome == .success ? 1 : 0.5)
         guard strength >= Self.floor else { return nil }
-        let key = StableHash.fnv1a(e.action)
+        let key = e.identity.action
         var entry = alerted[e.principal] ?? Entry(last: e.time, actions: [])
         guard entry.actions.count < Self.maxPerPrincipal, !entry.actions.contains(key) else { return nil }
         entry.actions.append(key)

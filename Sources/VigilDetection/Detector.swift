@@ -48,12 +48,19 @@ public struct DetectorCounters: Codable, Sendable, Equatable {
 public struct Detector {
     public let config: DetectorConfig
     public let rules: RuleSet
-    var byAction: [String: [Int]] = [:]
+    /// The rules naming each action, by the action's key (``KeyIndex``): `ruleActions[i]` is the
+    /// action and `actionRules[i]` its rules, in rule order.
+    var byAction = KeyIndex()
+    var ruleActions: [String] = []
+    var actionRules: [[Int]] = []
     var wideRules: [Int] = []
     /// Sigma rules by the format of the records they see.
     var sigmaIndex: [SourceFormat: SigmaIndex] = [:]
     var bursts: [BurstKey: BurstState] = [:]
     var anomalyOpen: [String: Int64] = [:]
+    /// Holds (at least) the keys of `anomalyOpen`'s principals, so the per-event "is one open for
+    /// this principal?" is a bit test for nearly every event (``KeyFilter``); rebuilt on prune.
+    var anomalyFilter = KeyFilter()
     var incidents: [String: IncidentState] = [:]
     /// Compute sessions' temporary keys and the network each is bound to.
     var credentials = CredentialBinding()
@@ -76,7 +83,16 @@ public struct Detector {
             if r.actions.isEmpty || r.actions.contains(where: { $0.hasSuffix("*") }) {
                 wideRules.append(i)
             } else {
-                for a in r.actions { byAction[a, default: []].append(i) }
+                for a in r.actions {
+                    let key = StableHash.fnv1a(a)
+                    if let j = byAction.find(key, where: { ruleActions[$0] == a }) {
+                        actionRules[j].append(i)
+                    } else {
+                        byAction.insert(key, ruleActions.count)
+                        ruleActions.append(a)
+                        actionRules.append([i])
+                    }
+                }
             }
         }
         for f in sigmaIndex.keys { sigmaIndex[f]!.finish() }
@@ -93,7 +109,8 @@ public struct Detector {
         var view = RecordView(e)
         // The action's own rules, then the wide ones: two passes rather than a concatenated array
         // per event (same order, nothing allocated).
-        let specific = byAction[e.action] ?? []
+        let action = e.action
+        let specific = byAction.find(e.identity.action, where: { ruleActions[$0] == action }).map { actionRules[$0] } ?? []
         for pass in 0..<2 { for i in pass == 0 ? specific : wideRules {
             let r = rules.rules[i]
             guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
@@ -127,11 +144,11 @@ public struct Detector {
         // The corroboration sum is only needed for events that score high enough (most do not).
         if score >= threshold && Feature.allCases.reduce(0.0, { $0 + Explainer.weight($1, fv) }) >= config.minSignal {
             anomalyRaised = true
-            if let last = anomalyOpen[e.principal], e.time - last <= config.anomalyCooldown, e.time >= last {
-                anomalyOpen[e.principal] = e.time
+            if let last = openAnomaly(e), e.time - last <= config.anomalyCooldown, e.time >= last {
+                markAnomaly(e)
                 counters.joined += 1
             } else {
-                anomalyOpen[e.principal] = e.time
+                markAnomaly(e)
                 let f = anomalyFinding(e, fv, score, attribution(), windowIDs())
                 if f.severity >= .high { out.severe = true }
                 counters.anomalyFindings += 1
@@ -141,14 +158,14 @@ public struct Detector {
         // Cold start: a young principal's first high-impact calls, by their priors (rules speak first).
         if !anomalyRaised, !out.ruleMatched, let hit = coldStart.observe(e, fv, priors: rules.priors, maturity: config.maturityEvents) {
             let f = coldStartFinding(e, fv, score, hit.category, strength: hit.strength, window: windowIDs())
-            anomalyOpen[e.principal] = e.time
+            markAnomaly(e)
             out.anomalous = true
             if f.severity >= .high { out.severe = true }
             counters.anomalyFindings += 1
             counters.coldStart += 1
             out.alerts.append(assign(f))
         }
-        if let last = anomalyOpen[e.principal], e.time >= last, e.time - last <= config.anomalyCooldown { out.suspect = true }
+        if let last = openAnomaly(e), e.time >= last, e.time - last <= config.anomalyCooldown { out.suspect = true }
         // Findings about the event's principal name who is behind it; a silent source has no actor.
         if !out.alerts.isEmpty, let actor = e.resolvedActor {
             for i in out.alerts.indices where out.alerts[i].finding.kind != .silence { out.alerts[i].finding.actor = actor }
@@ -188,8 +205,26 @@ public struct Detector {
         return a
     }
 
+    /// When the principal's anomaly finding was last extended, if one is remembered.
+    @inline(__always) func openAnomaly(_ e: AccessEvent) -> Int64? {
+        anomalyFilter.mayContain(e.identity.principal) ? anomalyOpen[e.principal] : nil
+    }
+
+    /// Opens or extends the principal's anomaly finding at the event's time.
+    mutating func markAnomaly(_ e: AccessEvent) {
+        anomalyOpen[e.principal] = e.time
+        anomalyFilter.insert(e.identity.principal)
+    }
+
+    /// Makes the filter hold exactly the principals of `anomalyOpen` again (after removals).
+    mutating func rebuildAnomalyFilter() {
+        anomalyFilter.removeAll()
+        for p in anomalyOpen.keys { anomalyFilter.insert(StableHash.fnv1a(p)) }
+    }
+
     /// Drops state that event time has left behind (and the stalest beyond the cap).
     mutating func prune() {
+        defer { rebuildAnomalyFilter() }
         sincePrune = 0
         let horizon = newest - max(config.anomalyCooldown, config.incidentGap, 24 * EventTime.hour)
         let before = bursts.count + anomalyOpen.count + incidents.count

@@ -53,6 +53,7 @@ extension Detector {
             bursts[BurstKey(rule: i, principal: e.principal)] = e.state
         }
         anomalyOpen = s.anomalyOpen
+        rebuildAnomalyFilter()
         incidents = s.incidents
         newest = s.newest
         sincePrune = s.sincePrune

@@ -24,7 +24,11 @@ struct Deduper: Codable {
 
     /// Returns true when `id` was already seen within the window; otherwise remembers it.
     mutating func isDuplicate(_ id: String, at t: Int64) -> Bool {
-        let h = StableHash.fnv1a(id)
+        isDuplicate(key: StableHash.fnv1a(id), at: t)
+    }
+
+    /// ``isDuplicate(_:at:)`` for an ID whose key (`fnv1a(id)`) the parser computed.
+    mutating func isDuplicate(key h: UInt64, at t: Int64) -> Bool {
         if let prev = seen[h], abs(t - prev) <= window { return true }
         seen[h] = t
         order.append(Entry(hash: h, time: t))

@@ -214,7 +214,7 @@ public final class Engine {
                 stats.events += 1
                 return
             }
-            if deduper.isDuplicate(e.id, at: e.time) {
+            if deduper.isDuplicate(key: e.identity.id, at: e.time) {
                 stats.duplicates += 1
                 return
             }
@@ -229,7 +229,7 @@ public final class Engine {
     /// Runs one parsed event through baseline, scorer and detector.
     public func process(_ event: AccessEvent, emit: (Alert) throws -> Void) throws {
         let stitched = stitcher.stitch(event)
-        if let f = shardFilter, StableHash.shard(of: event.principal, shards: f.shards) != f.shard { return }
+        if let f = shardFilter, Int(event.identity.principal % UInt64(max(1, f.shards))) != f.shard { return }
         if let route {
             stats.events += 1
             if newest != Int64.min && event.time < newest &- config.lateness { stats.late += 1 }

@@ -120,4 +120,24 @@ func reason(_ r: ParseResult) -> String? {
         let e = try #require(event(#"{"eventTime":"2024-05-01T00:00:00Z","userAgent":"a\"b\\c\u00e9\ud83d\ude00","eventID":"1"}"#))
         #expect(e.userAgent == "a\"b\\cé😀")
     }
+
+    @Test func assumedRoleSessions_foldToTheirRole_byteForByte() {
+        func fold(_ arn: String) -> [String?]? {
+            CloudTrailIdentity.foldAssumedRole(arn).map { [$0.key, $0.actor, $0.session] }
+        }
+        #expect(fold("arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com")
+                == ["arn:aws:iam::123456789012:role/Admin", "alice@example.com", "alice@example.com"])
+        #expect(fold("arn:aws-cn:sts::210987654321:assumed-role/ci-deploy/i-0abc/extra")
+                == ["arn:aws-cn:iam::210987654321:role/ci-deploy", "i-0abc/extra", "i-0abc/extra"])
+        // No session part, an empty one, and a name that only looks like a role path.
+        #expect(fold("arn:aws:sts::123456789012:assumed-role/Admin") == ["arn:aws:iam::123456789012:role/Admin", nil, nil])
+        #expect(fold("arn:aws:sts::123456789012:assumed-role/Admin/") == ["arn:aws:iam::123456789012:role/Admin", "", ""])
+        #expect(fold("arn:aws:iam::123456789012:user/assumed-role/x") == nil)
+        #expect(fold("arn:aws:iam::123456789012:role/Admin") == nil)
+        #expect(fold("arn:aws:sts:assumed-role/Admin/s") == nil)         // too few fields before the marker
+        #expect(fold("ARN:aws:sts::1:assumed-role/Admin/s") == nil)
+        #expect(fold(":assumed-role/") == nil)
+        // A bridged or non-ASCII ARN takes the same route.
+        #expect(fold("arn:aws:sts::123456789012:assumed-role/Rôle/sé") == ["arn:aws:iam::123456789012:role/Rôle", "sé", "sé"])
+    }
 }

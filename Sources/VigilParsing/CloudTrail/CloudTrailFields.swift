@@ -3,6 +3,10 @@ import VigilCore
 /// The CloudTrail fields Vigil reads, gathered during one pass over a record.
 struct CloudTrailFields {
     var eventTime: String?
+    /// The event time already parsed (the fast path reads it from its bytes; nil: parse `eventTime`).
+    var time: Int64?
+    /// `service:eventName`, when the fast path built it from the bytes in one piece.
+    var action: String?
     var eventID: String?
     var eventSource: String?
     var eventName: String?
@@ -19,6 +23,30 @@ struct CloudTrailFields {
     var consoleLoginResult: String?
     var identity = CloudTrailIdentity()
 
+    /// `service:eventName` from the two spans (the service is the event source without
+    /// `.amazonaws.com`; `unknown` stands for a missing part), built as one String: the same text
+    /// as the full parser's `serviceName(eventSource) + ":" + eventName`.
+    static func action(source: ByteSpan, name: ByteSpan, in record: UnsafeRawBufferPointer) -> String {
+        var service = source.isPresent ? source.bytes(in: record) : UnsafeRawBufferPointer(unknown)
+        let suffix = amazonaws
+        if service.count >= suffix.count, service.suffix(suffix.count).elementsEqual(suffix) {
+            service = UnsafeRawBufferPointer(rebasing: service.dropLast(suffix.count))
+        }
+        let op = name.isPresent ? name.bytes(in: record) : UnsafeRawBufferPointer(unknown)
+        return String(unsafeUninitializedCapacity: service.count + 1 + op.count) { out in
+            var n = 0
+            for b in service { out[n] = b; n += 1 }
+            out[n] = 58
+            n += 1
+            for b in op { out[n] = b; n += 1 }
+            return n
+        }
+    }
+
+    static let amazonaws: [UInt8] = Array(".amazonaws.com".utf8)
+    static let unknownText: StaticString = "unknown"
+    static var unknown: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: unknownText.utf8Start, count: unknownText.utf8CodeUnitCount) }
+
     /// Request-parameter keys that name the resource acted on, most specific first.
     static let resourceKeys = ["bucketName", "secretId", "functionName", "userName", "roleName", "policyArn",
                                "snapshotId", "imageId", "instanceId", "keyId", "trailName", "name",
@@ -31,10 +59,9 @@ struct CloudTrailFields {
     /// The same fields from the fast path's spans (ASCII, unescaped: each span is the value).
     init(_ r: CloudTrailSpans, in record: UnsafeRawBufferPointer) {
         func text(_ slot: CloudTrailSpans.Slot) -> String? { r[slot].string(in: record) }
-        eventTime = text(.eventTime)
+        if r[.eventTime].isPresent { time = EventTime.parse(r[.eventTime].bytes(in: record)) }
         eventID = text(.eventID)
-        eventSource = text(.eventSource)
-        eventName = text(.eventName)
+        action = Self.action(source: r[.eventSource], name: r[.eventName], in: record)
         region = text(.region)
         sourceIP = text(.sourceIP)
         userAgent = text(.userAgent)

@@ -71,26 +71,60 @@ struct CloudTrailIdentity {
     }
 
     /// `arn:PART:sts::ACCT:assumed-role/ROLE[/SESSION]` → (`arn:PART:iam::ACCT:role/ROLE`, SESSION,
-    /// SESSION); nil for any other ARN. A byte scan: this runs for most events.
+    /// SESSION); nil for any other ARN. A byte scan over the ARN's own storage: this runs for most
+    /// events, so it allocates only the Strings it returns.
     static func foldAssumedRole(_ arn: String) -> (key: String, actor: String?, session: String?)? {
-        let marker: [UInt8] = Array(":assumed-role/".utf8)
-        let b = Array(arn.utf8)
-        guard b.count > marker.count, b.starts(with: Array("arn:".utf8)) else { return nil }
+        if let r = arn.utf8.withContiguousStorageIfAvailable(foldAssumedRole) { return r }
+        return Array(arn.utf8).withUnsafeBufferPointer(foldAssumedRole)
+    }
+
+    static let assumedRoleMarker: [UInt8] = Array(":assumed-role/".utf8)
+
+    static func foldAssumedRole(_ b: UnsafeBufferPointer<UInt8>) -> (key: String, actor: String?, session: String?)? {
+        let marker = assumedRoleMarker
+        let m = marker.count
+        guard b.count > m, b[0] == 97, b[1] == 114, b[2] == 110, b[3] == 58 else { return nil }   // "arn:"
         var at = -1
         var i = 4
-        while i + marker.count <= b.count {
-            if b[i] == 58, b[i..<(i + marker.count)].elementsEqual(marker) { at = i; break }
+        while i + m <= b.count {
+            if b[i] == 58 {
+                var j = 1
+                while j < m && b[i + j] == marker[j] { j += 1 }
+                if j == m { at = i; break }
+            }
             i += 1
         }
         guard at > 0 else { return nil }
-        let head = b[0..<at].split(separator: 58, omittingEmptySubsequences: false)   // arn, PART, sts, "", ACCT
-        guard head.count >= 5 else { return nil }
-        let partition = String(decoding: head[1], as: UTF8.self)
-        let account = String(decoding: head[head.count - 1], as: UTF8.self)
-        let rest = b[(at + marker.count)...]
-        let slash = rest.firstIndex(of: 47)
-        let role = String(decoding: rest[rest.startIndex..<(slash ?? rest.endIndex)], as: UTF8.self)
-        let session = slash.map { String(decoding: rest[($0 + 1)...], as: UTF8.self) }
-        return ("arn:\(partition):iam::\(account):role/\(role)", session, session)
+        // The head `arn:PART:sts::ACCT` must have at least five ':'-separated fields; PART is the
+        // second, ACCT the last.
+        var colons = 0, firstColon = -1, secondColon = -1, lastColon = -1
+        for k in 0..<at where b[k] == 58 {
+            colons += 1
+            if firstColon < 0 { firstColon = k } else if secondColon < 0 { secondColon = k }
+            lastColon = k
+        }
+        guard colons >= 4 else { return nil }
+        let partition = UnsafeBufferPointer(rebasing: b[(firstColon + 1)..<secondColon])
+        let account = UnsafeBufferPointer(rebasing: b[(lastColon + 1)..<at])
+        let roleStart = at + m
+        var slash = -1
+        for k in roleStart..<b.count where b[k] == 47 { slash = k; break }
+        let role = UnsafeBufferPointer(rebasing: b[roleStart..<(slash < 0 ? b.count : slash)])
+        let session = slash < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: b[(slash + 1)...]), as: UTF8.self)
+        // One allocation for the key: its pieces are copied straight into the new String.
+        let length = 4 + partition.count + 6 + account.count + 6 + role.count
+        let key = String(unsafeUninitializedCapacity: length) { out in
+            var n = 0
+            func put(_ p: UnsafeBufferPointer<UInt8>) { for x in p { out[n] = x; n += 1 } }
+            func put(_ s: StaticString) { s.withUTF8Buffer(put) }
+            put("arn:")
+            put(partition)
+            put(":iam::")
+            put(account)
+            put(":role/")
+            put(role)
+            return n
+        }
+        return (key, session, session)
     }
 }

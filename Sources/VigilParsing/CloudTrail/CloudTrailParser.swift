@@ -71,13 +71,11 @@ public struct CloudTrailParser: RecordParser, Sendable {
     }
 
     private func build(_ f: CloudTrailFields, _ record: UnsafeRawBufferPointer, _ position: SourcePosition) -> ParseResult {
-        guard let timeText = f.eventTime else { return .bad("missing-time") }
         // A time that does not parse is no more usable than none (Contract: `missing-time`).
-        guard let time = EventTime.parse(timeText) else { return .bad("missing-time") }
+        guard let time = f.time ?? f.eventTime.flatMap(EventTime.parse) else { return .bad("missing-time") }
 
         let identity = f.identity.canonical()
-        let service = f.eventSource.map(CloudTrailParser.serviceName) ?? "unknown"
-        let action = service + ":" + (f.eventName ?? "unknown")
+        let action = f.action ?? ((f.eventSource.map(CloudTrailParser.serviceName) ?? "unknown") + ":" + (f.eventName ?? "unknown"))
         let id = f.eventID.flatMap { $0.isEmpty ? nil : $0 } ?? ("h:" + Digest.sha256Hex(record, hexDigits: 16))
 
         var outcome = Outcome.success
@@ -107,6 +105,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
         e.bytesOut = f.bytesOut
         e.readOnly = f.readOnly
         if raw.keeps(action) { e.raw = Array(record) }
+        e.stampKeys()
         return .event(e)
     }
 

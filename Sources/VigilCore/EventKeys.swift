@@ -26,6 +26,16 @@ public struct EventKeys: Sendable, Equatable {
     /// `fnv1a(AttributeKeys.userAgentFamily(userAgent))`.
     public var agent: UInt64
 
+    public init(id: UInt64, principal: UInt64, action: UInt64, resource: UInt64, region: UInt64, network: UInt64, agent: UInt64) {
+        self.id = id
+        self.principal = principal
+        self.action = action
+        self.resource = resource
+        self.region = region
+        self.network = network
+        self.agent = agent
+    }
+
     /// The keys of `e`, from its fields.
     public init(_ e: AccessEvent) {
         id = StableHash.fnv1a(e.id)
@@ -74,7 +84,7 @@ extension AttributeKeys {
 
     /// The /24 key of a canonical dotted quad (four groups of one to three digits, each at most
     /// 255, single dots): exactly the bytes ``network(_:)`` keeps, then `.0/24`. Nil otherwise.
-    static func ipv4NetworkKey(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    public static func ipv4NetworkKey(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
         var groups = 0, digits = 0, value = 0, thirdDot = -1
         for i in 0..<b.count {
             let c = b[i]
@@ -107,9 +117,12 @@ extension AttributeKeys {
         return StableHash.fnv1a(userAgentFamily(ua))
     }
 
+    public static func ipv4NetworkKey(_ b: UnsafeRawBufferPointer) -> UInt64? { ipv4NetworkKey(b.assumingMemoryBound(to: UInt8.self)) }
+    public static func familyKey(_ b: UnsafeRawBufferPointer) -> UInt64? { familyKey(b.assumingMemoryBound(to: UInt8.self)) }
+
     /// The family of a printable-ASCII agent: its first token, cut after the major version when it
     /// has a `/`, at most 64 bytes. Nil when the agent needs the general routine.
-    static func familyKey(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
+    public static func familyKey(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard b.count > 0, b[0] != 32 else { return nil }
         var end = b.count, slash = -1
         for i in 0..<b.count {

@@ -34,10 +34,11 @@ public struct FormatParser: RecordParser, Sendable {
     }
 
     /// ``parse(_:position:)``, saying which path read the record.
-    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath) -> ParseResult {
+    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath,
+                      symbols: SymbolTable = .uninterned) -> ParseResult {
         path = .full
         switch format ?? FormatDetector.detect(record) {
-        case .cloudtrail: return cloudtrail.parse(record, position: position, path: &path)
+        case .cloudtrail: return cloudtrail.parse(record, position: position, path: &path, symbols: symbols)
         case .gcpAudit: return Self.stamped(gcp.parse(record, position: position))
         case .azureActivity, .entra, .azureStorage: return Self.stamped(azure.parse(record, position: position))
         case .s3Access: return Self.stamped(s3.parse(record, position: position))
@@ -58,9 +59,10 @@ public struct FormatParser: RecordParser, Sendable {
 extension FormatParser {
     /// A JSON line read without framing it first, when its format has a fast path (CloudTrail):
     /// see ``CloudTrailParser/parseLine(_:position:countOnly:)``. Other formats: `.fallback`.
-    public func parseLine(_ line: UnsafeRawBufferPointer, position: SourcePosition, countOnly: Bool) -> LineParse {
+    public func parseLine(_ line: UnsafeRawBufferPointer, position: SourcePosition, countOnly: Bool,
+                          symbols: SymbolTable = .uninterned) -> LineParse {
         switch format ?? FormatDetector.detect(line) {
-        case .cloudtrail: return cloudtrail.parseLine(line, position: position, countOnly: countOnly)
+        case .cloudtrail: return cloudtrail.parseLine(line, position: position, countOnly: countOnly, symbols: symbols)
         default: return .fallback
         }
     }

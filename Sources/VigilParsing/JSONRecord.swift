@@ -17,13 +17,27 @@ enum JSONRecord {
 /// Which events keep a copy of their raw record: those whose action some rule inspects in depth
 /// (or all, for tests and tools). Shared by the JSON parsers.
 public struct RawRecordPolicy: Sendable {
-    public var detailActions: Set<String>
+    public let detailActions: Set<String>
     public var keepAll: Bool
+
+    /// The keys of `detailActions`.
+    let detailKeys: KeyFilter
+    let keepsAnyAction: Bool
 
     public init(detailActions: Set<String> = [], keepAll: Bool = false) {
         self.detailActions = detailActions
         self.keepAll = keepAll
+        var f = KeyFilter()
+        for a in detailActions { f.insert(StableHash.fnv1a(a)) }
+        detailKeys = f
+        keepsAnyAction = detailActions.contains("*")
     }
 
     func keeps(_ action: String) -> Bool { keepAll || detailActions.contains(action) || detailActions.contains("*") }
+
+    /// ``keeps(_:)`` for an action whose key is at hand: most actions are not detail actions, and
+    /// a filter of their keys says so without hashing the String.
+    func keeps(_ action: String, key: UInt64) -> Bool {
+        keepAll || (detailKeys.mayContain(key) && detailActions.contains(action)) || keepsAnyAction
+    }
 }

@@ -203,6 +203,7 @@ public final class Engine {
         case .parsed(let c):
             stats.parseFast += c.fast
             stats.parseFull += c.full
+            (stats.symbols, stats.symbolBytes, stats.symbolResets) = (c.symbols, c.symbolBytes, c.symbolResets)
             stats.records += c.counted
             stats.events += c.counted
         case .dead(let d, let isRecord):

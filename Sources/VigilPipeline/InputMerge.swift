@@ -27,12 +27,12 @@ final class InputCursor {
     /// The input has ended and every item it had is queued.
     private var ended = false
 
-    init(input: Input, rank: Int, parser: FormatParser, maxRecordBytes: Int, resume: ResumePoint, chunkSize: Int) {
+    init(input: Input, rank: Int, parser: FormatParser, maxRecordBytes: Int, resume: ResumePoint, chunkSize: Int, symbols: SymbolTable) {
         self.input = input
         self.rank = rank
         self.chunkSize = chunkSize
         seek = resume.seek
-        stream = RecordStream(name: input.name, parser: parser, maxRecordBytes: maxRecordBytes, resume: resume)
+        stream = RecordStream(name: input.name, parser: parser, maxRecordBytes: maxRecordBytes, resume: resume, symbols: symbols)
     }
 
     deinit { release() }
@@ -117,6 +117,8 @@ final class InputMerger {
     private let maxRecordBytes: Int
     private let chunkSize: Int
     private var sinceProgress = 0
+    /// The Strings of repeated values, shared by the inputs (all read on this merger's thread).
+    private let symbols = SymbolTable()
     /// Most inputs open at once (for tests and `--stats`).
     private(set) var mostOpen = 0
 
@@ -144,7 +146,7 @@ final class InputMerger {
         guard case .file(let path) = input else { return Int64.min }
         if let t = InputPlanner.nameTimeMillis(path) { return t }
         let probe = InputCursor(input: input, rank: 0, parser: parser, maxRecordBytes: maxRecordBytes,
-                                resume: .beginning, chunkSize: 16 * 1024)
+                                resume: .beginning, chunkSize: 16 * 1024, symbols: .uninterned)
         try probe.open()
         while let item = try probe.head() {
             if case .event(let e) = item { return e.time }
@@ -155,7 +157,7 @@ final class InputMerger {
 
     private func openInput(_ i: Int) throws {
         let cursor = InputCursor(input: planned[i].input, rank: i, parser: parser, maxRecordBytes: maxRecordBytes,
-                                 resume: planned[i].resume ?? .beginning, chunkSize: chunkSize)
+                                 resume: planned[i].resume ?? .beginning, chunkSize: chunkSize, symbols: symbols)
         try cursor.open()
         open.append(cursor)
         mostOpen = max(mostOpen, open.count)

@@ -45,9 +45,14 @@ public final class RecordStream {
     /// Raw bytes pushed so far (plus the seek offset).
     public private(set) var rawBytes: Int64
 
-    init(name: String, parser: FormatParser, maxRecordBytes: Int, resume: ResumePoint = .beginning, countOnly: Bool = false) {
+    /// The reading thread's table of repeated values (``SymbolTable``).
+    let symbols: SymbolTable
+
+    init(name: String, parser: FormatParser, maxRecordBytes: Int, resume: ResumePoint = .beginning, countOnly: Bool = false,
+         symbols: SymbolTable = SymbolTable()) {
         self.name = name
         self.parser = parser
+        self.symbols = symbols
         self.countOnly = countOnly
         framer = AdaptiveFramer(maxRecordBytes: maxRecordBytes, startOffset: resume.seek, startLine: resume.line)
         skipThrough = resume.skipThrough
@@ -126,7 +131,7 @@ public final class RecordStream {
             guard pending == nil else { return true }
             if skip >= 0, offset <= skip { return false }
             let pos = SourcePosition(input: name, offset: offset, line: number)
-            switch parser.parseLine(line, position: pos, countOnly: countOnly) {
+            switch parser.parseLine(line, position: pos, countOnly: countOnly, symbols: symbols) {
             case .fallback:
                 return false
             case .counted:
@@ -145,7 +150,8 @@ public final class RecordStream {
         if final || failed != nil { framer.finish(emit: onFrame) }
         if let p = pending { throw p }
         if !counts.isEmpty {
-            let c = counts
+            var c = counts
+            (c.symbols, c.symbolBytes, c.symbolResets) = (symbols.count, symbols.bytes, symbols.resets)
             counts = ParseCounts()
             try sink(.parsed(c))
         }
@@ -159,7 +165,7 @@ public final class RecordStream {
         case let .record(bytes, offset, line):
             let pos = SourcePosition(input: name, offset: offset, line: line)
             var path = ParsePath.full
-            let result = parser.parse(bytes, position: pos, path: &path)
+            let result = parser.parse(bytes, position: pos, path: &path, symbols: symbols)
             if path == .fast { counts.fast += 1 } else { counts.full += 1 }
             return item(result, pos, bytes)
         }
@@ -178,6 +184,10 @@ public struct ParseCounts: Sendable {
     public var fast = 0
     public var full = 0
     public var counted = 0
+    /// The reading thread's symbol table as it stands (gauges, not increments).
+    public var symbols = 0
+    public var symbolBytes = 0
+    public var symbolResets = 0
     var isEmpty: Bool { fast == 0 && full == 0 && counted == 0 }
 }
 
@@ -186,6 +196,8 @@ public struct ParseCounts: Sendable {
 struct RecordReader: Sendable {
     let parser: FormatParser
     let maxRecordBytes: Int
+    /// The Strings of repeated values, shared by every input this reader reads (one thread).
+    let symbols = SymbolTable()
     /// Inputs partly processed before a restart, by name.
     var resume: [String: ResumePoint] = [:]
     /// `--parse-only`: events are checked and counted, not built.
@@ -197,7 +209,8 @@ struct RecordReader: Sendable {
     /// when `sink` throws); damaged compressed data becomes a dead letter and ends that input.
     func read(_ input: Input, _ sink: (ReadItem) throws -> Void) throws {
         let start = resume[input.name] ?? .beginning
-        let stream = RecordStream(name: input.name, parser: parser, maxRecordBytes: maxRecordBytes, resume: start, countOnly: countOnly)
+        let stream = RecordStream(name: input.name, parser: parser, maxRecordBytes: maxRecordBytes, resume: start, countOnly: countOnly,
+                                  symbols: symbols)
         if decodeAhead {
             let ahead = DecodeAhead()
             ahead.start(input, seek: start.seek)

@@ -54,6 +54,11 @@ public struct RunStats: Sendable {
     /// non-ASCII, duplicate fields, pretty-printed and `Records` files when framed apart).
     public var parseFast = 0
     public var parseFull = 0
+    /// The reader's symbol table (``SymbolTable``) at the end: values held, bytes they are
+    /// accounted as, and times it filled up and started over.
+    public var symbols = 0
+    public var symbolBytes = 0
+    public var symbolResets = 0
 
     public init() {}
 
@@ -70,6 +75,7 @@ public struct RunStats: Sendable {
         o += ",\"log_sources\":\(logSources),\"log_sources_untracked\":\(logSourcesUntracked),\"credentials_bound\":\(credentialsBound)"
         o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"identity_pruned\":\(identityPruned),\"cold_start_alerts\":\(coldStartAlerts)"
         o += ",\"parse_fast\":\(parseFast),\"parse_full\":\(parseFull)"
+        o += ",\"symbols\":\(symbols),\"symbol_bytes\":\(symbolBytes),\"symbol_resets\":\(symbolResets)"
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"

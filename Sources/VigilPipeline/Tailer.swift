@@ -21,6 +21,8 @@ public final class Tailer {
     private var streams: [Int: RecordStream] = [:]
     private var open: [Int: FollowedFile] = [:]
     private let parser: FormatParser
+    /// The Strings of repeated values, shared by the followed files.
+    private let symbols = SymbolTable()
     /// Polled between passes and after each record; true ends the run (after a final checkpoint).
     public var stopRequested: () -> Bool = { false }
     /// Longest wait between passes when nothing happens.
@@ -95,7 +97,7 @@ public final class Tailer {
         switch ev {
         case .opened(let f):
             merge.open(f, now: now)
-            streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes, resume: f.start)
+            streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes, resume: f.start, symbols: symbols)
             open[f.id] = f
             if f.path != "-" { session?.begin(path: f.path, identity: f.identity(), start: f.start, resumed: f.fromCheckpoint) }
         case .data(let f, let bytes):
@@ -105,7 +107,7 @@ public final class Tailer {
             try streams[f.id]?.finish { hold($0, f) }
             // What it held goes on before the checkpoint entry starts over (as for a rotation).
             try merge.drain(f) { item, file in try consume(item, file: file) }
-            streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes)
+            streams[f.id] = RecordStream(name: f.name, parser: parser, maxRecordBytes: engine.config.maxRecordBytes, symbols: symbols)
             session?.begin(path: f.path, identity: nil, start: .beginning, resumed: false)
         case .closed(let f):
             try streams[f.id]?.finish { hold($0, f) }

@@ -78,9 +78,32 @@ struct CloudTrailIdentity {
         return Array(arn.utf8).withUnsafeBufferPointer(foldAssumedRole)
     }
 
+    static func foldAssumedRole(_ b: UnsafeBufferPointer<UInt8>) -> (key: String, actor: String?, session: String?)? {
+        guard let f = assumedRoleParts(UnsafeRawBufferPointer(b)) else { return nil }
+        let session = f.session.map { String(decoding: $0, as: UTF8.self) }
+        // One allocation for the key: its pieces are copied straight into the new String.
+        let key = String(unsafeUninitializedCapacity: 16 + f.partition.count + f.account.count + f.role.count) { out in
+            var n = 0
+            func put(_ p: UnsafeRawBufferPointer) { for x in p { out[n] = x; n += 1 } }
+            func put(_ s: StaticString) { put(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+            put("arn:")
+            put(f.partition)
+            put(":iam::")
+            put(f.account)
+            put(":role/")
+            put(f.role)
+            return n
+        }
+        return (key, session, session)
+    }
+
     static let assumedRoleMarker: [UInt8] = Array(":assumed-role/".utf8)
 
-    static func foldAssumedRole(_ b: UnsafeBufferPointer<UInt8>) -> (key: String, actor: String?, session: String?)? {
+    /// The parts of `arn:PART:sts::ACCT:assumed-role/ROLE[/SESSION]` as byte ranges of `b` (the
+    /// head before the marker must have at least five `:`-separated fields: PART is the second,
+    /// ACCT the last); nil for any other ARN.
+    static func assumedRoleParts(_ b: UnsafeRawBufferPointer)
+        -> (partition: UnsafeRawBufferPointer, account: UnsafeRawBufferPointer, role: UnsafeRawBufferPointer, session: UnsafeRawBufferPointer?)? {
         let marker = assumedRoleMarker
         let m = marker.count
         guard b.count > m, b[0] == 97, b[1] == 114, b[2] == 110, b[3] == 58 else { return nil }   // "arn:"
@@ -95,8 +118,6 @@ struct CloudTrailIdentity {
             i += 1
         }
         guard at > 0 else { return nil }
-        // The head `arn:PART:sts::ACCT` must have at least five ':'-separated fields; PART is the
-        // second, ACCT the last.
         var colons = 0, firstColon = -1, secondColon = -1, lastColon = -1
         for k in 0..<at where b[k] == 58 {
             colons += 1
@@ -104,27 +125,23 @@ struct CloudTrailIdentity {
             lastColon = k
         }
         guard colons >= 4 else { return nil }
-        let partition = UnsafeBufferPointer(rebasing: b[(firstColon + 1)..<secondColon])
-        let account = UnsafeBufferPointer(rebasing: b[(lastColon + 1)..<at])
         let roleStart = at + m
         var slash = -1
         for k in roleStart..<b.count where b[k] == 47 { slash = k; break }
-        let role = UnsafeBufferPointer(rebasing: b[roleStart..<(slash < 0 ? b.count : slash)])
-        let session = slash < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: b[(slash + 1)...]), as: UTF8.self)
-        // One allocation for the key: its pieces are copied straight into the new String.
-        let length = 4 + partition.count + 6 + account.count + 6 + role.count
-        let key = String(unsafeUninitializedCapacity: length) { out in
-            var n = 0
-            func put(_ p: UnsafeBufferPointer<UInt8>) { for x in p { out[n] = x; n += 1 } }
-            func put(_ s: StaticString) { s.withUTF8Buffer(put) }
-            put("arn:")
-            put(partition)
-            put(":iam::")
-            put(account)
-            put(":role/")
-            put(role)
-            return n
-        }
-        return (key, session, session)
+        return (UnsafeRawBufferPointer(rebasing: b[(firstColon + 1)..<secondColon]),
+                UnsafeRawBufferPointer(rebasing: b[(lastColon + 1)..<at]),
+                UnsafeRawBufferPointer(rebasing: b[roleStart..<(slash < 0 ? b.count : slash)]),
+                slash < 0 ? nil : UnsafeRawBufferPointer(rebasing: b[(slash + 1)...]))
+    }
+
+    /// `arn.split(separator: "/").last`: the last non-empty `/`-separated part, or nil when there
+    /// is none.
+    static func lastPathComponent(_ b: UnsafeRawBufferPointer) -> String? {
+        var end = b.count
+        while end > 0 && b[end - 1] == 47 { end -= 1 }
+        guard end > 0 else { return nil }
+        var start = end
+        while start > 0 && b[start - 1] != 47 { start -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
     }
 }

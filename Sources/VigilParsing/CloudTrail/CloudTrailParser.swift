@@ -6,12 +6,14 @@ import VigilCore
 /// spans in one validating pass and nothing else; records it does not handle (non-ASCII bytes,
 /// escapes in a used field, a used field given twice, anything malformed) go to the full parser
 /// (``CloudTrailFields`` over ``JSONScanner``), which decodes escapes, checks UTF-8 and names the
-/// dead-letter reason. Both feed the same builder, so the event cannot depend on the path (a
-/// differential test holds them to it over every fixture).
+/// dead-letter reason. The fast path builds its event from the spans (``CloudTrailFastBuild``:
+/// keys from the bytes, repeated values from the reader's ``SymbolTable``), the full parser from
+/// Strings; a differential test holds the two to identical events, keys included, over every
+/// fixture, SampleLogs and thousands of mutations, so the event cannot depend on the path.
 ///
 /// `detailActions` names the actions whose raw record the detector wants to inspect in depth
 /// (policy documents, request parameters); only those events carry a copy of their bytes.
-/// Cost: O(record length); allocations: the strings kept in the event.
+/// Cost: O(record length); allocations on the fast path: the event's values not found in the table.
 public struct CloudTrailParser: RecordParser, Sendable {
     public var raw: RawRecordPolicy
 
@@ -27,8 +29,9 @@ public struct CloudTrailParser: RecordParser, Sendable {
     }
 
     /// ``parse(_:position:)``, saying which path read the record.
-    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath) -> ParseResult {
-        if let event = parseFast(record, position: position) {
+    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath,
+                      symbols: SymbolTable = .uninterned) -> ParseResult {
+        if let event = parseFast(record, position: position, symbols: symbols) {
             path = .fast
             return event
         }
@@ -43,19 +46,21 @@ public struct CloudTrailParser: RecordParser, Sendable {
         return build(f, record, position)
     }
 
-    /// The fast path alone: nil when it does not handle the record.
-    public func parseFast(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult? {
+    /// The fast path alone: nil when it does not handle the record. `symbols` supplies the Strings
+    /// of repeated values (the reader's table; by default none are shared).
+    public func parseFast(_ record: UnsafeRawBufferPointer, position: SourcePosition, symbols: SymbolTable = .uninterned) -> ParseResult? {
         guard record.count > 0 else { return nil }
         var s = SpanScanner(record)
         guard let spans = CloudTrailSpans.scan(&s), s.atEndAfterBlanks() else { return nil }
-        return build(CloudTrailFields(spans, in: record), record, position)
+        return CloudTrailFastBuild(r: spans, record: record, symbols: symbols).build(self, position: position)
     }
 
     /// One line of a JSON-lines input, read by the fast path without framing it first: when the line
     /// holds exactly one record it handles (blanks may follow), its result and the record's bytes
     /// (without the trailing blanks, as the framer would have cut it). With `countOnly`
     /// (`--parse-only`) an event is checked (its time parses) but not built.
-    public func parseLine(_ line: UnsafeRawBufferPointer, position: SourcePosition, countOnly: Bool) -> LineParse {
+    public func parseLine(_ line: UnsafeRawBufferPointer, position: SourcePosition, countOnly: Bool,
+                          symbols: SymbolTable = .uninterned) -> LineParse {
         guard line.count > 0 else { return .fallback }
         var s = SpanScanner(line)
         guard let spans = CloudTrailSpans.scan(&s) else { return .fallback }
@@ -67,15 +72,15 @@ public struct CloudTrailParser: RecordParser, Sendable {
             guard time.isPresent, EventTime.parse(time.bytes(in: record)) != nil else { return .record(.bad("missing-time"), record) }
             return .counted
         }
-        return .record(build(CloudTrailFields(spans, in: record), record, position), record)
+        return .record(CloudTrailFastBuild(r: spans, record: record, symbols: symbols).build(self, position: position), record)
     }
 
     private func build(_ f: CloudTrailFields, _ record: UnsafeRawBufferPointer, _ position: SourcePosition) -> ParseResult {
         // A time that does not parse is no more usable than none (Contract: `missing-time`).
-        guard let time = f.time ?? f.eventTime.flatMap(EventTime.parse) else { return .bad("missing-time") }
+        guard let time = f.eventTime.flatMap(EventTime.parse) else { return .bad("missing-time") }
 
         let identity = f.identity.canonical()
-        let action = f.action ?? ((f.eventSource.map(CloudTrailParser.serviceName) ?? "unknown") + ":" + (f.eventName ?? "unknown"))
+        let action = (f.eventSource.map(CloudTrailParser.serviceName) ?? "unknown") + ":" + (f.eventName ?? "unknown")
         let id = f.eventID.flatMap { $0.isEmpty ? nil : $0 } ?? ("h:" + Digest.sha256Hex(record, hexDigits: 16))
 
         var outcome = Outcome.success

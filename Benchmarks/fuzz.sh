@@ -36,6 +36,7 @@ s3 = ('79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamp
 for i, (req, op, key, st) in enumerate([("-", "REST.GET.OBJECT", "a.txt", 200), ("arn:aws:sts::1:assumed-role/r/s", "REST.PUT.ACL", "-", 403),
                                         ("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be", "REST.POST.MULTI_OBJECT_DELETE", "-", 200)]):
     open(os.path.join(corpus("FuzzS3Access"), f"s3access{i}"), "w").write(s3.format(req=req, op=op, key=key, st=st))
+    open(os.path.join(corpus("FuzzFastPath"), f"s3access{i}"), "w").write(s3.format(req=req, op=op, key=key, st=st))
 logs = [json.loads(l)["log"] for l in open(os.path.join(fixtures, "aws_cloudtrail.rule_tests.jsonl"))]
 fp = corpus("FuzzFastPath")
 for i, log in enumerate(logs):

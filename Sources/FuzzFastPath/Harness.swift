@@ -1,6 +1,7 @@
-// libFuzzer harness for the CloudTrail fast path against the full parser: arbitrary bytes as one
-// record through both (whatever the fast path accepts must give the full parser's event, field for
-// field), then as a stream of JSON lines through the framer with and without whole lines offered
+// libFuzzer harness for the CloudTrail and S3 access fast paths against their full parsers:
+// arbitrary bytes as one record through both (whatever a fast path accepts must give the full
+// parser's event, field for field and key for key, with and without a small symbol table that
+// persists across inputs, so it fills and starts over), then as a stream of JSON lines through the framer with and without whole lines offered
 // to the fast path (the same events and dead letters, at the same offsets). Any trap is a finding.
 // Built by `make fuzz`; otherwise a reproducer over files.
 import VigilCore
@@ -10,6 +11,15 @@ import VigilFuzzSupport
 
 let parser = CloudTrailParser(keepAllRaw: true)
 let formats = FormatParser(format: nil, keepAllRaw: true)
+let s3 = S3AccessParser(keepAllRaw: true)
+let symbols = SymbolTable(maxEntries: 64, maxBytes: 8192)
+
+/// The full S3 parser's result with its event's keys, as `parse` stamps them.
+func s3Full(_ bytes: UnsafeRawBufferPointer, _ position: SourcePosition) -> ParseResult {
+    guard case .event(var e) = s3.parseFull(bytes, position: position) else { return s3.parseFull(bytes, position: position) }
+    e.stampKeys()
+    return .event(e)
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFastPath(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -17,6 +27,10 @@ public func fuzzFastPath(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let position = SourcePosition(input: "fuzz", offset: 0, line: 1)
     if let fast = parser.parseFast(bytes, position: position) {
         precondition(fast == parser.parseFull(bytes, position: position), "fast path and full parser disagree")
+        precondition(parser.parseFast(bytes, position: position, symbols: symbols) == fast, "the symbol table changed the event")
+    }
+    if let fast = s3.parseFast(bytes, position: position, symbols: symbols) {
+        precondition(fast == s3Full(bytes, position), "S3 access fast path and full parser disagree")
     }
     precondition(parser.parse(bytes, position: position) == parser.parseFull(bytes, position: position))
     // As a stream: the first line decides the framing mode, then lines are offered (or not).

@@ -41,7 +41,7 @@ public struct FormatParser: RecordParser, Sendable {
         case .cloudtrail: return cloudtrail.parse(record, position: position, path: &path, symbols: symbols)
         case .gcpAudit: return Self.stamped(gcp.parse(record, position: position))
         case .azureActivity, .entra, .azureStorage: return Self.stamped(azure.parse(record, position: position))
-        case .s3Access: return Self.stamped(s3.parse(record, position: position))
+        case .s3Access: return s3.parse(record, position: position, path: &path, symbols: symbols)
         case .mapped: return Self.stamped(mapped?.parse(record, position: position) ?? .bad("no-mapping"))
         case nil: return .bad("unknown-format")
         }

@@ -126,6 +126,11 @@ import json,sys; p=json.load(open(sys.argv[1])); f=json.load(open(sys.argv[2]))
 assert p[\"parse_fast\"] + p[\"parse_full\"] == p[\"records\"], p
 assert p[\"parse_fast\"] * 100 >= p[\"records\"] * 99, p
 assert (p[\"records\"], p[\"events\"], p[\"dead_lettered\"]) == (f[\"records\"], f[\"events\"] + f[\"duplicates\"], f[\"dead_lettered\"]), (p, f)' '$TMP/po.json' '$TMP/full.json'"
+check "S3 server access lines take the fast path too, and the symbol table is counted" bash -c "
+  '$VIGIL' replay --quiet --stats '$TMP/s3.json' '$ROOT/SampleLogs/logs/s3-access.log.zst' > /dev/null && python3 -c '
+import json,sys; p=json.load(open(sys.argv[1]))
+assert p[\"records\"] > 9000 and p[\"parse_fast\"] * 100 >= p[\"records\"] * 99, p
+assert 0 < p[\"symbols\"] and 0 < p[\"symbol_bytes\"] <= 32 << 20 and p[\"symbol_resets\"] == 0, p' '$TMP/s3.json'"
 # A checkpoint of a version this Vigil does not read is refused with a message naming both versions.
 mkdir -p "$TMP/oldstate"
 "$VIGIL" replay --quiet --state "$TMP/oldstate" "$SAMPLE" > /dev/null 2>&1

@@ -95,14 +95,7 @@ struct CloudTrailFastBuild {
         if present(.idArn) {
             let arn = bytes(.idArn)
             if let f = CloudTrailIdentity.assumedRoleParts(arn) {
-                let (key, hash) = Self.composed(16 + f.partition.count + f.account.count + f.role.count, symbols) { w in
-                    w.put("arn:")
-                    w.put(f.partition)
-                    w.put(":iam::")
-                    w.put(f.account)
-                    w.put(":role/")
-                    w.put(f.role)
-                }
+                let (key, hash) = Self.roleKey(f, symbols)
                 let session = f.session.map { String(decoding: $0, as: UTF8.self) }
                 return (key, hash, session, session)
             }
@@ -154,6 +147,19 @@ struct CloudTrailFastBuild {
     static let amazonaws: [UInt8] = Array(".amazonaws.com".utf8)
     static let unknownText: StaticString = "unknown"
     static var unknown: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: unknownText.utf8Start, count: unknownText.utf8CodeUnitCount) }
+
+    /// `arn:PART:iam::ACCT:role/ROLE` of a folded session ARN, from the table.
+    static func roleKey(_ f: (partition: UnsafeRawBufferPointer, account: UnsafeRawBufferPointer, role: UnsafeRawBufferPointer,
+                              session: UnsafeRawBufferPointer?), _ symbols: SymbolTable) -> (String, UInt64) {
+        composed(16 + f.partition.count + f.account.count + f.role.count, symbols) { w in
+            w.put("arn:")
+            w.put(f.partition)
+            w.put(":iam::")
+            w.put(f.account)
+            w.put(":role/")
+            w.put(f.role)
+        }
+    }
 
     /// `a + sep + b` from the table.
     static func joined(_ a: UnsafeRawBufferPointer, _ sep: StaticString, _ b: UnsafeRawBufferPointer, _ symbols: SymbolTable) -> (String, UInt64) {

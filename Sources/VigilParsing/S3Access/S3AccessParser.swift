@@ -14,6 +14,29 @@ public struct S3AccessParser: RecordParser, Sendable {
     public init(keepAllRaw: Bool = false) { self.keepAllRaw = keepAllRaw }
 
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
+        var path = ParsePath.full
+        return parse(record, position: position, path: &path)
+    }
+
+    /// The fast path (``S3AccessSpans``), or the full parser for the lines it refuses; `path` says
+    /// which read the line.
+    public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath,
+                      symbols: SymbolTable = .uninterned) -> ParseResult {
+        if let r = parseFast(record, position: position, symbols: symbols) {
+            path = .fast
+            return r
+        }
+        path = .full
+        var e = parseFull(record, position: position)
+        if case .event(var ev) = e {
+            ev.stampKeys()
+            e = .event(ev)
+        }
+        return e
+    }
+
+    /// The full parser alone (what the fast path is checked against).
+    public func parseFull(_ record: UnsafeRawBufferPointer, position: SourcePosition) -> ParseResult {
         guard UTF8Check.isValid(record) else { return .bad("invalid-utf8") }
         let f = S3AccessTokenizer.fields(record)
         guard f.count >= 10, f[2].hasPrefix("["), f[6].hasPrefix("REST.") || f[6].hasPrefix("WEBSITE.") || f[6].hasPrefix("BATCH.") || f[6].hasPrefix("S3.") else {

@@ -4,7 +4,7 @@ extension Baseline {
     /// Fills feature values, raw quantities, baselines and context for one event. O(1).
     mutating func fill(_ fv: inout FeatureVector, _ st: PrincipalState, _ e: AccessEvent, _ l: Lesson) {
         let s = l.samples
-        let u = st.usual.isEmpty ? s : st.usual
+        let u = st.usual.isEmpty ? s : WindowSamples(st.usual)
         let uLong = st.usual.isEmpty ? l.longRate : st.usualLong
         let mem = config.noveltyMemory
         func ratio(_ x: Double, _ base: Double) -> Double { log2((x + 1) / (base + 1)) }

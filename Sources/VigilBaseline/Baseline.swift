@@ -154,7 +154,7 @@ public struct Baseline {
         }
         st.hours[l.hour] += 1
         if st.usual.isEmpty {
-            st.usual = l.samples
+            st.usual = l.samples.array
             st.usualLong = l.longRate
         } else {
             let w = c.usualWeight
@@ -285,10 +285,10 @@ public struct Baseline {
         Foundation_exp2(-Double(dt) / Double(halfLife))
     }
 
-    func windowSamples(_ st: PrincipalState) -> [Double] {
+    func windowSamples(_ st: PrincipalState) -> WindowSamples {
         let n = Double(st.window.count)
-        return [n, Double(st.actionCounts.count), Double(st.resourceCounts.count), Double(st.windowBytes),
-                n > 0 ? Double(st.windowFailures) / n : 0]
+        return WindowSamples(n, Double(st.actionCounts.count), Double(st.resourceCounts.count), Double(st.windowBytes),
+                             n > 0 ? Double(st.windowFailures) / n : 0)
     }
 
     /// The live slot of `principal` (whose `fnv1a` is `key`), or nil. No String hashing: the key

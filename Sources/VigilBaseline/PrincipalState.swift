@@ -23,14 +23,14 @@ public struct Lesson: Codable, Sendable {
     var region: UInt64
     var hour: Int
     /// Window samples at this event: count, distinct actions, distinct resources, bytes, error share.
-    var samples: [Double]
+    var samples: WindowSamples
     var longRate: Double
     /// The originating actor behind a role session (identity stitching), when it is not the
     /// principal itself: the actor learns the session's network, client and region too.
     var actor: String? = nil
 
     init(principal: String, principalKey: UInt64, time: Int64, action: UInt64, network: UInt64, agent: UInt64,
-         region: UInt64, hour: Int, samples: [Double], longRate: Double) {
+         region: UInt64, hour: Int, samples: WindowSamples, longRate: Double) {
         self.principal = principal
         self.principalKey = principalKey
         self.time = time
@@ -55,10 +55,51 @@ public struct Lesson: Codable, Sendable {
         agent = try c.decode(UInt64.self, forKey: .agent)
         region = try c.decode(UInt64.self, forKey: .region)
         hour = try c.decode(Int.self, forKey: .hour)
-        samples = try c.decode([Double].self, forKey: .samples)
+        samples = try c.decode(WindowSamples.self, forKey: .samples)
         longRate = try c.decode(Double.self, forKey: .longRate)
         actor = try c.decodeIfPresent(String.self, forKey: .actor)
     }
+}
+
+/// The five window samples of one event, inline.
+///
+/// Why not `[Double]`: every event makes one (its ``Lesson``), and a lesson held back as anomalous
+/// lives for the hold period; an array is a heap allocation each time and about 80 bytes more per
+/// held lesson. Encoded as the array it replaces, so snapshots read the same.
+struct WindowSamples: Codable, Sendable {
+    var values: (Double, Double, Double, Double, Double)
+
+    static let count = 5
+
+    init(_ a: Double, _ b: Double, _ c: Double, _ d: Double, _ e: Double) { values = (a, b, c, d, e) }
+
+    /// From the first five of `array` (a principal's usual values).
+    init(_ array: [Double]) {
+        func at(_ i: Int) -> Double { i < array.count ? array[i] : 0 }
+        values = (at(0), at(1), at(2), at(3), at(4))
+    }
+
+    subscript(_ i: Int) -> Double {
+        switch i {
+        case 0: return values.0
+        case 1: return values.1
+        case 2: return values.2
+        case 3: return values.3
+        default: return values.4
+        }
+    }
+
+    var array: [Double] { [values.0, values.1, values.2, values.3, values.4] }
+
+    init(from decoder: Decoder) throws {
+        let a = try [Double](from: decoder)
+        guard a.count == Self.count else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected \(Self.count) window samples, found \(a.count)"))
+        }
+        self.init(a)
+    }
+
+    func encode(to encoder: Encoder) throws { try array.encode(to: encoder) }
 }
 
 /// Everything Vigil remembers about one principal.

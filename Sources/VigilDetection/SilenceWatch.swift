@@ -42,12 +42,15 @@ struct SilenceWatch: Codable, Sendable {
     /// Weight kept per gap: a half-life of about 1,400 gaps.
     static let decay = 0.9995
 
+    static let cloudtrailKey = StableHash.fnv1a(SourceFormat.cloudtrail.rawValue)
+
     /// The source of an event as a stable hash of its parts (no allocation on the per-event path).
     static func key(_ e: AccessEvent) -> UInt64 {
-        let format = StableHash.fnv1a(e.source.rawValue) &* 31
+        let format = (e.source == .cloudtrail ? cloudtrailKey : StableHash.fnv1a(e.source.rawValue)) &* 31
         switch e.source {
         case .cloudtrail:
-            return format &+ StableHash.fnv1a(e.logAccount ?? e.account ?? "-") &* 17 &+ StableHash.fnv1a(e.region ?? "-")
+            // The region's key is the event's own (`fnv1a(region ?? "-")`).
+            return format &+ StableHash.fnv1a(e.logAccount ?? e.account ?? "-") &* 17 &+ e.identity.region
         case .s3Access:
             return format &+ StableHash.fnv1a(bucket(e.resource))
         case .azureActivity:

@@ -267,8 +267,6 @@ public final class Engine {
 
     /// The event with its stitched actor, through baseline, scorer and detector.
     func process(_ e: AccessEvent, reach: RoleReach?, emit: (Alert) throws -> Void) throws {
-        current = e
-        defer { current = nil }
         stats.events += 1
         onEvent?(e)
         if newest != Int64.min && e.time < newest &- config.lateness { stats.late += 1 }
@@ -292,11 +290,11 @@ public final class Engine {
             if d.severe { baseline.markIncident(principal: e.principal, at: e.time) }
             for a in d.alerts {
                 stats.alerts += 1
-                try emit(a)
+                try self.emit(for: e, a, emit)
             }
             if let reach {
                 stats.alerts += 1
-                try emit(detector.raise(reach.finding(for: e, score: score)))
+                try self.emit(for: e, detector.raise(reach.finding(for: e, score: score)), emit)
             }
         } else {
             // Training: no detector, so hold back what the forest itself finds anomalous.
@@ -315,9 +313,17 @@ public final class Engine {
             if detecting {
                 let a = detector.raise(driftFinding(drifted, at: e))
                 stats.alerts += 1
-                try emit(a)
+                try self.emit(for: e, a, emit)
             }
         }
+    }
+
+    /// Emits `a` with `current` set to the event that raised it (responders read its access key and
+    /// address); set only around an emit, so the event is not copied for the many that raise none.
+    func emit(for e: AccessEvent, _ a: Alert, _ emit: (Alert) throws -> Void) throws {
+        current = e
+        defer { current = nil }
+        try emit(a)
     }
 
     /// An info finding naming the features whose distribution moved (Kolmogorov–Smirnov).

@@ -229,6 +229,13 @@ public final class Engine {
 
     /// Runs one parsed event through baseline, scorer and detector.
     public func process(_ event: AccessEvent, emit: (Alert) throws -> Void) throws {
+        // Parsers stamp every event's keys; an event built by hand gets them once here, not at
+        // each stage that compares them.
+        guard event.keys != nil else {
+            var e = event
+            e.stampKeys()
+            return try process(e, emit: emit)
+        }
         let stitched = stitcher.stitch(event)
         if let f = shardFilter, Int(event.identity.principal % UInt64(max(1, f.shards))) != f.shard { return }
         if let route {
@@ -254,7 +261,13 @@ public final class Engine {
     /// `process(_:emit:)` does after stitching.
     public func processRouted(_ e: AccessEvent, reach: RoleReach?, emit: (Alert) throws -> Void) throws {
         stats.records += 1
-        try process(e, reach: reach, emit: emit)
+        if e.keys == nil {
+            var stamped = e
+            stamped.stampKeys()
+            try process(stamped, reach: reach, emit: emit)
+        } else {
+            try process(e, reach: reach, emit: emit)
+        }
         if let stop = stopRequested, stop() { stopped = true }
     }
 
@@ -326,19 +339,6 @@ public final class Engine {
         try emit(a)
     }
 
-    /// An info finding naming the features whose distribution moved (Kolmogorov–Smirnov).
-    func driftFinding(_ drifted: [(feature: Int, statistic: Double)], at e: AccessEvent) -> Finding {
-        let reasons = drifted.map { d -> Reason in
-            let name = Feature(rawValue: d.feature)?.name ?? "f\(d.feature)"
-            return Reason(feature: name, value: (d.statistic * 1000).rounded() / 1000, baseline: config.driftThreshold,
-                          text: "\(name) has shifted: KS statistic \(JSONText.fixed(d.statistic, digits: 2)) between the reference window and the last \(drift.window) events")
-        }
-        return Finding(kind: .rule, rule: "feature-drift", principal: "vigil:model", source: e.source, time: e.time,
-                       score: drifted.map(\.statistic).max() ?? 0, severity: .info, attack: [],
-                       title: "Behaviour features drifted: " + reasons.map(\.feature).joined(separator: ", "),
-                       reasons: reasons, events: [e.id], eventsTotal: 1)
-    }
-
     func bad(_ d: DeadLetter, _ sink: (DeadLetter) throws -> Void) throws {
         stats.deadLettered += 1
         stats.deadLetterReasons[d.reason, default: 0] += 1
@@ -384,11 +384,5 @@ public final class Engine {
         stats.identityPruned = stitcher.counters.pruned
         stats.coldStartAlerts = detector.counters.coldStart
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
-    }
-
-    public static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -128,6 +128,12 @@ import VigilTestSupport
             { $0.replacingOccurrences(of: ".amazonaws.com\",\"eventName", with: ".example.org\",\"eventName") },
             { $0.replacingOccurrences(of: "\"eventSource\":\"[^\"]*\",?", with: "", options: .regularExpression) },
             { $0.replacingOccurrences(of: "\"errorCode\":\"[^\"]*\"", with: "\"errorCode\":\"\"", options: .regularExpression) },
+            // SIEM exports: the time under @timestamp, beside eventTime, twice, or null.
+            { $0.replacingOccurrences(of: "\"eventTime\":", with: "\"@version\":\"1\",\"@timestamp\":") },
+            { $0.replacingOccurrences(of: "\"eventTime\":", with: "\"@timestamp\":\"2020-01-01T00:00:00.000Z\",\"eventTime\":") },
+            { $0.replacingOccurrences(of: "\"eventTime\":", with: "\"@timestamp\":null,\"eventTime\":") },
+            { $0.replacingOccurrences(of: "\"eventTime\":", with: "\"@timestamp\":\"x\",\"@timestamp\":") },
+            { $0.replacingOccurrences(of: "\"eventTime\":\"[^\"]*\"", with: "\"eventTime\":null,\"@timestamp\":\"2021-02-03T04:05:06.789Z\"", options: .regularExpression) },
         ]
         let symbols = SymbolTable(maxEntries: 40, maxBytes: 4096)
         for (i, log) in logs.enumerated() {

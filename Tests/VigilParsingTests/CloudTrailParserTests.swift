@@ -140,4 +140,18 @@ func reason(_ r: ParseResult) -> String? {
         // A bridged or non-ASCII ARN takes the same route.
         #expect(fold("arn:aws:sts::123456789012:assumed-role/Rôle/sé") == ["arn:aws:iam::123456789012:role/Rôle", "sé", "sé"])
     }
+
+    @Test func aSIEMExport_takesItsTimeFromAtTimestamp_whenEventTimeIsGone() throws {
+        // Logstash's date filter moves eventTime to @timestamp and adds @version.
+        let logstash = #"{"@timestamp":"2024-05-01T12:30:00.250Z","@version":"1","eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"e-1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice"}}"#
+        let e = try #require(event(logstash))
+        #expect(e.time == EventTime.parse("2024-05-01T12:30:00.250Z"))
+        #expect(e.action == "s3:GetObject")
+        // When both are there, eventTime is the record's time.
+        let both = logstash.replacingOccurrences(of: #""@version":"1","#, with: #""eventTime":"2024-05-01T12:29:59Z","#)
+        #expect(try #require(event(both)).time == EventTime.parse("2024-05-01T12:29:59Z"))
+        // Neither: still missing-time.
+        let neither = logstash.replacingOccurrences(of: #""@timestamp":"2024-05-01T12:30:00.250Z","#, with: "")
+        #expect(event(neither) == nil)
+    }
 }

@@ -126,6 +126,16 @@ import json,sys; p=json.load(open(sys.argv[1])); f=json.load(open(sys.argv[2]))
 assert p[\"parse_fast\"] + p[\"parse_full\"] == p[\"records\"], p
 assert p[\"parse_fast\"] * 100 >= p[\"records\"] * 99, p
 assert (p[\"records\"], p[\"events\"], p[\"dead_lettered\"]) == (f[\"records\"], f[\"events\"] + f[\"duplicates\"], f[\"dead_lettered\"]), (p, f)' '$TMP/po.json' '$TMP/full.json'"
+check "SampleLogs' CloudTrail as a Logstash export (@timestamp, @version) gives the original's alerts" bash -c "
+  zstd -dc '$SAMPLE' | python3 -c '
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    t = d.pop(\"eventTime\")
+    t = t[:-1] + \".000Z\" if \".\" not in t else t
+    print(json.dumps({\"@timestamp\": t, \"@version\": \"1\", **d}, ensure_ascii=False, separators=(\",\", \":\")))' > '$TMP/logstash.jsonl' &&
+  '$VIGIL' replay --quiet '$SAMPLE' > '$TMP/orig-alerts.jsonl' && '$VIGIL' replay --quiet '$TMP/logstash.jsonl' > '$TMP/ls-alerts.jsonl' &&
+  test -s '$TMP/orig-alerts.jsonl' && cmp '$TMP/orig-alerts.jsonl' '$TMP/ls-alerts.jsonl'"
 check "S3 server access lines take the fast path too, and the symbol table is counted" bash -c "
   '$VIGIL' replay --quiet --stats '$TMP/s3.json' '$ROOT/SampleLogs/logs/s3-access.log.zst' > /dev/null && python3 -c '
 import json,sys; p=json.load(open(sys.argv[1]))

@@ -25,7 +25,7 @@ struct CloudTrailFastBuild {
 
     func build(_ parser: CloudTrailParser, position: SourcePosition) -> ParseResult {
         // A time that does not parse is no more usable than none (Contract: `missing-time`).
-        guard present(.eventTime), let time = EventTime.parse(bytes(.eventTime)) else { return .bad("missing-time") }
+        guard r.time.isPresent, let time = EventTime.parse(r.time.bytes(in: record)) else { return .bad("missing-time") }
         let (principal, principalKey, actor, session) = identity()
         let (action, actionKey) = self.action()
         let id: String

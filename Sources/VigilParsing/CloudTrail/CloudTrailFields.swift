@@ -3,6 +3,9 @@ import VigilCore
 /// The CloudTrail fields Vigil reads, gathered during one pass over a record.
 struct CloudTrailFields {
     var eventTime: String?
+    /// `@timestamp`: where a SIEM export (Logstash, Elastic, OpenSearch) put the time when it moved
+    /// `eventTime` (Contract: the record's time is `eventTime`, or this when it is absent).
+    var timestamp: String?
     var eventID: String?
     var eventSource: String?
     var eventName: String?
@@ -30,6 +33,7 @@ struct CloudTrailFields {
 
     mutating func read(_ s: inout JSONScanner, _ k: Range<Int>) -> Bool {
         if s.keyIs(k, "eventTime") { return str(&s, &eventTime) }
+        if s.keyIs(k, "@timestamp") { return str(&s, &timestamp) }
         if s.keyIs(k, "eventID") { return str(&s, &eventID) }
         if s.keyIs(k, "eventSource") { return str(&s, &eventSource) }
         if s.keyIs(k, "eventName") { return str(&s, &eventName) }

@@ -68,7 +68,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
         guard s.atEndAfterBlanks() else { return .fallback }
         let record = UnsafeRawBufferPointer(rebasing: line[0..<end])
         if countOnly {
-            let time = spans[.eventTime]
+            let time = spans.time
             guard time.isPresent, EventTime.parse(time.bytes(in: record)) != nil else { return .record(.bad("missing-time"), record) }
             return .counted
         }
@@ -77,7 +77,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
 
     private func build(_ f: CloudTrailFields, _ record: UnsafeRawBufferPointer, _ position: SourcePosition) -> ParseResult {
         // A time that does not parse is no more usable than none (Contract: `missing-time`).
-        guard let time = f.eventTime.flatMap(EventTime.parse) else { return .bad("missing-time") }
+        guard let time = (f.eventTime ?? f.timestamp).flatMap(EventTime.parse) else { return .bad("missing-time") }
 
         let identity = f.identity.canonical()
         let action = (f.eventSource.map(CloudTrailParser.serviceName) ?? "unknown") + ":" + (f.eventName ?? "unknown")

@@ -24,6 +24,14 @@ struct CloudTrailSpans {
 
     var field = FixedSpans()
     var seen: UInt32 = 0
+    /// `@timestamp` (SIEM exports), and whether the key was seen (a second one is refused, as for
+    /// the slots).
+    var timestamp = ByteSpan.absent
+    var timestampSeen = false
+
+    /// The record's time: `eventTime`, or `@timestamp` when `eventTime` is absent or null.
+    var time: ByteSpan { self[.eventTime].isPresent ? self[.eventTime] : timestamp }
+
     /// The first non-null `ARN`/`arn` of `resources`.
     var resourceARN = ByteSpan.absent
     /// First occurrences, among the first 32 scalar request parameters, of the keys
@@ -74,6 +82,16 @@ struct CloudTrailSpans {
         switch k.count {
         case 7: if s.spanIs(k, "eventID") { return set(.eventID, s.scalar()) }
         case 8: if s.spanIs(k, "readOnly") { return set(.readOnly, s.scalar()) }
+        case 10:
+            if s.spanIs(k, "@timestamp") {
+                guard !timestampSeen else { return false }
+                timestampSeen = true
+                switch s.scalar() {
+                case .text(let v): timestamp = v; return true
+                case .none: return true
+                case .refuse: return false
+                }
+            }
         case 9:
             if s.spanIs(k, "eventTime") { return set(.eventTime, s.scalar()) }
             if s.spanIs(k, "eventName") { return set(.eventName, s.scalar()) }

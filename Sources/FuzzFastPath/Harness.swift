@@ -14,12 +14,6 @@ let formats = FormatParser(format: nil, keepAllRaw: true)
 let s3 = S3AccessParser(keepAllRaw: true)
 let symbols = SymbolTable(maxEntries: 64, maxBytes: 8192)
 
-/// The full S3 parser's result with its event's keys, as `parse` stamps them.
-func s3Full(_ bytes: UnsafeRawBufferPointer, _ position: SourcePosition) -> ParseResult {
-    guard case .event(var e) = s3.parseFull(bytes, position: position) else { return s3.parseFull(bytes, position: position) }
-    e.stampKeys()
-    return .event(e)
-}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFastPath(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -30,7 +24,7 @@ public func fuzzFastPath(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(parser.parseFast(bytes, position: position, symbols: symbols) == fast, "the symbol table changed the event")
     }
     if let fast = s3.parseFast(bytes, position: position, symbols: symbols) {
-        precondition(fast == s3Full(bytes, position), "S3 access fast path and full parser disagree")
+        precondition(fast == s3.parseFull(bytes, position: position).withKeys(), "S3 access fast path and full parser disagree")
     }
     precondition(parser.parse(bytes, position: position) == parser.parseFull(bytes, position: position))
     // As a stream: the first line decides the framing mode, then lines are offered (or not).

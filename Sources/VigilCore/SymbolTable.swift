@@ -50,6 +50,13 @@ public final class SymbolTable: @unchecked Sendable {
         return (string(text, key: key), key)
     }
 
+    /// The String of `text` when its key is not wanted: values short enough to be built inline are
+    /// not hashed at all.
+    @inline(__always)
+    public func value(_ text: UnsafeRawBufferPointer) -> String {
+        text.count <= 15 || maxEntries == 0 ? String(decoding: text, as: UTF8.self) : string(text, key: StableHash.fnv1a(text))
+    }
+
     /// The String of `text`, whose `fnv1a` is `key`.
     public func string(_ text: UnsafeRawBufferPointer, key: UInt64) -> String {
         let n = text.count

@@ -39,21 +39,14 @@ public struct FormatParser: RecordParser, Sendable {
         path = .full
         switch format ?? FormatDetector.detect(record) {
         case .cloudtrail: return cloudtrail.parse(record, position: position, path: &path, symbols: symbols)
-        case .gcpAudit: return Self.stamped(gcp.parse(record, position: position))
-        case .azureActivity, .entra, .azureStorage: return Self.stamped(azure.parse(record, position: position))
+        case .gcpAudit: return gcp.parse(record, position: position).withKeys()
+        case .azureActivity, .entra, .azureStorage: return azure.parse(record, position: position).withKeys()
         case .s3Access: return s3.parse(record, position: position, path: &path, symbols: symbols)
-        case .mapped: return Self.stamped(mapped?.parse(record, position: position) ?? .bad("no-mapping"))
+        case .mapped: return (mapped?.parse(record, position: position) ?? .bad("no-mapping")).withKeys()
         case nil: return .bad("unknown-format")
         }
     }
 
-    /// The result with its event's keys computed (``EventKeys``): every format's events leave the
-    /// parser with them, on the reading thread (the CloudTrail parser stamps its own).
-    @inline(__always) static func stamped(_ r: ParseResult) -> ParseResult {
-        guard case .event(var e) = r else { return r }
-        e.stampKeys()
-        return .event(e)
-    }
 }
 
 extension FormatParser {

@@ -18,6 +18,14 @@ public enum ParseResult: Sendable, Equatable {
     case event(AccessEvent)
     /// A dead-letter reason (`not-json`, `invalid-utf8`, `missing-time`, `not-an-object`, ...).
     case bad(String)
+
+    /// The result with its event's keys computed from its fields (``EventKeys``): what the parsers
+    /// without a byte-level builder hand on, so every event leaves the reader with its keys.
+    public func withKeys() -> ParseResult {
+        guard case .event(var e) = self else { return self }
+        e.stampKeys()
+        return .event(e)
+    }
 }
 
 /// Anything that turns a framed record into an event. Parsers are pure: no I/O, no clock.

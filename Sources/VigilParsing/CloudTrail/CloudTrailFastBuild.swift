@@ -20,7 +20,7 @@ struct CloudTrailFastBuild {
     @inline(__always) func text(_ s: CloudTrailSpans.Slot) -> String? { r[s].string(in: record) }
     /// A field's String from the table (for values that repeat across records).
     @inline(__always) func symbol(_ s: CloudTrailSpans.Slot) -> String? {
-        r[s].isPresent ? symbols.string(r[s].bytes(in: record)).0 : nil
+        r[s].isPresent ? symbols.value(r[s].bytes(in: record)) : nil
     }
 
     func build(_ parser: CloudTrailParser, position: SourcePosition) -> ParseResult {
@@ -62,7 +62,9 @@ struct CloudTrailFastBuild {
         e.resource = resource
         e.sourceIP = symbol(.sourceIP)
         e.userAgent = symbol(.userAgent)
-        e.region = symbol(.region)
+        // The region's key comes with its String (hashed once).
+        var regionKey = Self.noRegionKey
+        if present(.region) { (e.region, regionKey) = symbols.string(bytes(.region)) }
         e.errorCode = code
         e.bytesIn = text(.bytesIn).flatMap(JSONScanner.integer(fromText:))
         e.bytesOut = text(.bytesOut).flatMap(JSONScanner.integer(fromText:))
@@ -70,7 +72,7 @@ struct CloudTrailFastBuild {
         if parser.raw.keeps(action, key: actionKey) { e.raw = Array(record) }
         e.keys = EventKeys(id: idKey, principal: principalKey, action: actionKey,
                            resource: resource.map(StableHash.fnv1a) ?? actionKey,
-                           region: present(.region) ? StableHash.fnv1a(bytes(.region)) : StableHash.fnv1a("-"),
+                           region: regionKey,
                            network: networkKey(e.sourceIP), agent: agentKey(e.userAgent))
         return .event(e)
     }
@@ -144,6 +146,7 @@ struct CloudTrailFastBuild {
         return k
     }
 
+    static let noRegionKey = StableHash.fnv1a("-")
     static let amazonaws: [UInt8] = Array(".amazonaws.com".utf8)
     static let unknownText: StaticString = "unknown"
     static var unknown: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: unknownText.utf8Start, count: unknownText.utf8CodeUnitCount) }

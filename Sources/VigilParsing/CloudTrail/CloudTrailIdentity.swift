@@ -81,19 +81,7 @@ struct CloudTrailIdentity {
     static func foldAssumedRole(_ b: UnsafeBufferPointer<UInt8>) -> (key: String, actor: String?, session: String?)? {
         guard let f = assumedRoleParts(UnsafeRawBufferPointer(b)) else { return nil }
         let session = f.session.map { String(decoding: $0, as: UTF8.self) }
-        // One allocation for the key: its pieces are copied straight into the new String.
-        let key = String(unsafeUninitializedCapacity: 16 + f.partition.count + f.account.count + f.role.count) { out in
-            var n = 0
-            func put(_ p: UnsafeRawBufferPointer) { for x in p { out[n] = x; n += 1 } }
-            func put(_ s: StaticString) { put(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
-            put("arn:")
-            put(f.partition)
-            put(":iam::")
-            put(f.account)
-            put(":role/")
-            put(f.role)
-            return n
-        }
+        let key = CloudTrailFastBuild.roleKey(f, .uninterned).0
         return (key, session, session)
     }
 

@@ -86,7 +86,7 @@ struct S3AccessFastBuild {
 
     @inline(__always) func bytes(_ i: Int) -> UnsafeRawBufferPointer { f[i].bytes(in: b) }
     @inline(__always) func text(_ i: Int) -> String { String(decoding: bytes(i), as: UTF8.self) }
-    @inline(__always) func symbol(_ i: Int) -> String { symbols.string(bytes(i)).0 }
+    @inline(__always) func symbol(_ i: Int) -> String { symbols.value(bytes(i)) }
     @inline(__always) func isDash(_ i: Int) -> Bool { f[i].count == 1 && b[Int(f[i].lower)] == 45 }
     @inline(__always) func starts(_ i: Int, _ lit: StaticString) -> Bool {
         let x = bytes(i)
@@ -157,10 +157,10 @@ struct S3AccessFastBuild {
                 return (key, "AssumedRole", session, session)
             }
             let root = req.count >= 5 && req.suffix(5).elementsEqual(S3AccessFastBuild.rootSuffix)
-            return (symbols.string(req).0, root ? "Root" : "IAMUser", CloudTrailIdentity.lastPathComponent(req), nil)
+            return (symbols.value(req), root ? "Root" : "IAMUser", CloudTrailIdentity.lastPathComponent(req), nil)
         }
-        if S3AccessFastBuild.contains(req, S3AccessFastBuild.amazonaws) {
-            let name = symbols.string(req).0
+        if S3AccessFastBuild.contains(req, CloudTrailFastBuild.amazonaws) {
+            let name = symbols.value(req)
             return (S3AccessFastBuild.prefixed("service:", req, symbols), "AWSService", name, nil)
         }
         return (S3AccessFastBuild.prefixed("s3-canonical:", req, symbols), "CanonicalUser", nil, nil)
@@ -202,14 +202,13 @@ struct S3AccessFastBuild {
         while let l = nextLabel() {
             guard l.count >= 2, l[0] == 115, l[1] == 51 else { continue }
             guard let r = nextLabel(), let a = nextLabel(), r.contains(45), a.elementsEqual("amazonaws".utf8) else { return nil }
-            return symbols.string(r).0
+            return symbols.value(r)
         }
         return nil
     }
 
     static let arnPrefix: [UInt8] = Array("arn:".utf8)
     static let rootSuffix: [UInt8] = Array(":root".utf8)
-    static let amazonaws: [UInt8] = Array(".amazonaws.com".utf8)
 
     static func contains(_ b: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
         guard b.count >= needle.count else { return false }

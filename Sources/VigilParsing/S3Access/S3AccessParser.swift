@@ -27,12 +27,7 @@ public struct S3AccessParser: RecordParser, Sendable {
             return r
         }
         path = .full
-        var e = parseFull(record, position: position)
-        if case .event(var ev) = e {
-            ev.stampKeys()
-            e = .event(ev)
-        }
-        return e
+        return parseFull(record, position: position).withKeys()
     }
 
     /// The full parser alone (what the fast path is checked against).

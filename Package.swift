@@ -36,7 +36,7 @@ let package = Package(
                                                        .product(name: "Yams", package: "Yams")]),
         // Sigma rules (YAML, via Yams) compiled into VigilDetection's rule values.
         .target(name: "VigilSigma", dependencies: ["VigilCore", "VigilDetection", .product(name: "Yams", package: "Yams")]),
-        .target(name: "VigilState", dependencies: ["VigilCore", "CZstd"]),
+        .target(name: "VigilState", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
         // `vigil report`: one self-contained HTML page of alerts, evidence and activity.
         .target(name: "VigilReport", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]),

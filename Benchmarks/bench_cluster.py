@@ -97,7 +97,7 @@ def cluster(name, shards, kill_at=None, extra=()):
             deadline = time.time() + 600
             expected = kill_at
             while time.time() < deadline and workers[0].poll() is None:
-                st = os.path.join(d, "state-0", "checkpoint.zst")
+                st = os.path.join(d, "state-0", "MANIFEST")
                 if os.path.exists(st) and time.time() - t0 > expected:
                     break
                 time.sleep(0.05)

@@ -32,6 +32,8 @@ public struct Baseline {
     private var sensitivityIndex = KeyIndex()
     private var sensitivityActions: [String] = []
     private var sensitivities: [Double] = []
+    /// What changed since the last checkpoint was staged (``Baseline+Checkpoint``).
+    var changes = BaselineChanges()
     public init(config: BaselineConfig) {
         self.config = config
     }
@@ -104,6 +106,7 @@ public struct Baseline {
     public mutating func markIncident(principal: String, at t: Int64) {
         guard let slot = slot(of: principal) else { return }
         states[slot].blockedUntil = max(states[slot].blockedUntil, t + config.holdPeriod)
+        changes.mark(slot)
     }
 
     /// Event IDs of the principal's events in its short window, oldest first.
@@ -170,13 +173,14 @@ public struct Baseline {
     /// evicted first. O(1) amortised.
     mutating func slotFor(_ principal: String, key: UInt64, at t: Int64) -> Int {
         if let s = slot(of: principal, key: key) {
-            recency[Int(pools[s])].touch(s, &links)
+            touch(s)
             return s
         }
         let pool = PrincipalPool.of(principal)
         while recency[pool.rawValue].count >= cap(pool) { evictLeastRecent(pool) }
         let st: PrincipalState
         if let d = dormant.removeValue(forKey: principal) {
+            changes.dormant(principal)
             accountedBytes -= d.accountedBytes
             st = d.restored(knownSetCap: config.knownSetCap)
             counters.principalsRestored += 1
@@ -198,9 +202,11 @@ public struct Baseline {
             pools.append(UInt8(pool.rawValue))
             links.append(RecencyList.Link(previous: -1, next: -1))
             costs.append(0)
+            changes.grow()
         }
         index.insert(key, slot)
         recency[pool.rawValue].append(slot, &links)
+        changes.touched(slot)
         account(slot, states[slot])
         return slot
     }
@@ -216,10 +222,12 @@ public struct Baseline {
         recency[pool.rawValue].remove(slot, &links)
         index.remove(StableHash.fnv1a(name), value: slot)
         counters.heldDiscarded += states[slot].held.count
+        changes.removed(slot, name)
         if pool == .identified && config.maxDormant > 0 {
             generation &+= 1
             let d = DormantPrincipal(states[slot], generation: generation)
             dormant[name] = d
+            changes.dormant(name)
             dormantOrder.append(DormantTicket(principal: name, generation: generation))
             accountedBytes += d.accountedBytes
             counters.principalsCompacted += 1
@@ -242,6 +250,7 @@ public struct Baseline {
         while let t = dormantOrder.popFirst() {
             guard let d = dormant[t.principal], d.generation == t.generation else { continue }
             dormant.removeValue(forKey: t.principal)
+            changes.dormant(t.principal)
             accountedBytes -= d.accountedBytes
             counters.dormantForgotten += 1
             return
@@ -258,7 +267,7 @@ public struct Baseline {
             } else if let pool = [PrincipalPool.anonymous, .identified].first(where: {
                 recency[$0.rawValue].count > ($0.rawValue == Int(pools[slot]) ? 1 : 0)
             }) {
-                if recency[pool.rawValue].head == Int32(slot) { recency[pool.rawValue].touch(slot, &links) }
+                if recency[pool.rawValue].head == Int32(slot) { touch(slot) }
                 evictLeastRecent(pool)
                 counters.memoryEvictions += 1
             } else {
@@ -272,6 +281,13 @@ public struct Baseline {
         let c = st.accountedBytes
         accountedBytes += c - costs[slot]
         costs[slot] = c
+        changes.mark(slot)
+    }
+
+    /// Makes `slot` the most recent of its pool.
+    @inline(__always) mutating func touch(_ slot: Int) {
+        recency[Int(pools[slot])].touch(slot, &links)
+        changes.touched(slot)
     }
 
     mutating func decayLong(_ st: inout PrincipalState, to t: Int64) {

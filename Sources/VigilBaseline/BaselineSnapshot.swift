@@ -42,7 +42,9 @@ extension Baseline {
             pools.append(UInt8(pool.rawValue))
             links.append(RecencyList.Link(previous: -1, next: -1))
             costs.append(0)
+            changes.grow()
             recency[pool.rawValue].append(i, &links)
+            changes.touched(i)
             account(i, s.states[i])
         }
         for (p, d) in zip(s.dormant ?? [], s.dormantStates ?? []) {

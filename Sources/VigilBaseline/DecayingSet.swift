@@ -1,9 +1,11 @@
+import VigilCore
+
 /// A bounded set of hashed keys that forgets members unused for `memory` ms of event time.
 ///
 /// Why: "first time this principal used X" must stay meaningful for months without growing without
 /// bound. `contains` is O(1); inserting into a full set evicts the least recently used member in
 /// O(cap) (rare: caps are small and principals rarely touch that many distinct values).
-public struct DecayingSet: Codable, Sendable {
+public struct DecayingSet: Codable, Sendable, Equatable {
     public private(set) var lastSeen: [UInt64: Int64] = [:]
     public private(set) var evicted = 0
 
@@ -28,4 +30,25 @@ public struct DecayingSet: Codable, Sendable {
     }
 
     public var count: Int { lastSeen.count }
+
+    /// Writes the members and the eviction count (a checkpoint record; order does not matter:
+    /// eviction picks by time, then key).
+    func write(to w: inout BinaryWriter) {
+        w.varint(UInt64(lastSeen.count))
+        for (k, t) in lastSeen {
+            w.u64(k)
+            w.zigzag(t)
+        }
+        w.int(evicted)
+    }
+
+    init(from r: inout BinaryReader) throws {
+        let n = try r.count(minBytes: 9)
+        lastSeen.reserveCapacity(n)
+        for _ in 0..<n {
+            let k = try r.u64()
+            lastSeen[k] = try r.zigzag()
+        }
+        evicted = try r.int()
+    }
 }

@@ -9,7 +9,7 @@ import VigilCore
 /// memory a busy day would make every returning weekly job look new. Restoring it gives back a
 /// principal whose short window is empty (it was idle) and whose known-sets hold the members it
 /// used last; anything older it uses again counts as new.
-struct DormantPrincipal: Codable, Sendable {
+struct DormantPrincipal: Codable, Sendable, Equatable {
     var firstSeen: Int64
     var lastSeen: Int64
     var events: Int

@@ -2,7 +2,7 @@ import DequeModule
 import VigilCore
 
 /// One event in a principal's short window.
-struct WindowEntry: Codable, Sendable {
+struct WindowEntry: Codable, Sendable, Equatable {
     var time: Int64
     var action: UInt64
     var resource: UInt64
@@ -12,7 +12,7 @@ struct WindowEntry: Codable, Sendable {
 }
 
 /// What one event teaches the baseline, kept apart so anomalous events can be held back.
-public struct Lesson: Codable, Sendable {
+public struct Lesson: Codable, Sendable, Equatable {
     public var principal: String
     /// `fnv1a(principal)`, to find its slot again without hashing the name (not encoded: derived).
     var principalKey: UInt64
@@ -66,7 +66,7 @@ public struct Lesson: Codable, Sendable {
 /// Why not `[Double]`: every event makes one (its ``Lesson``), and a lesson held back as anomalous
 /// lives for the hold period; an array is a heap allocation each time and about 80 bytes more per
 /// held lesson. Encoded as the array it replaces, so snapshots read the same.
-struct WindowSamples: Codable, Sendable {
+struct WindowSamples: Codable, Sendable, Equatable {
     var values: (Double, Double, Double, Double, Double)
 
     static let count = 5
@@ -91,6 +91,9 @@ struct WindowSamples: Codable, Sendable {
 
     var array: [Double] { [values.0, values.1, values.2, values.3, values.4] }
 
+    /// Bit for bit (a restored checkpoint must hold exactly what was written).
+    static func == (a: WindowSamples, b: WindowSamples) -> Bool { a.array.map(\.bitPattern) == b.array.map(\.bitPattern) }
+
     init(from decoder: Decoder) throws {
         let a = try [Double](from: decoder)
         guard a.count == Self.count else {
@@ -106,7 +109,7 @@ struct WindowSamples: Codable, Sendable {
 ///
 /// Memory is bounded: the window holds at most `windowCap` entries, each known-set at most
 /// `knownSetCap` keys, the hold queue at most `maxHeld` lessons.
-struct PrincipalState: Codable, Sendable {
+struct PrincipalState: Codable, Sendable, Equatable {
     /// Learns the network, client and region of a lesson (its principal's or, through a role
     /// session, its originating actor's).
     mutating func know(_ l: Lesson, cap: Int) {
@@ -195,7 +198,7 @@ struct PrincipalState: Codable, Sendable {
 }
 
 /// A lesson waiting for its hold period to pass.
-struct HeldLesson: Codable, Sendable {
+struct HeldLesson: Codable, Sendable, Equatable {
     var releaseAt: Int64
     var lesson: Lesson
 }

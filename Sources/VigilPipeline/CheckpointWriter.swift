@@ -4,24 +4,35 @@ import VigilState
 import Glibc
 #endif
 
-/// Writes checkpoints on its own thread, so detection never waits for encoding, compression and
-/// fsync (about 0.1 s for a 150-principal organisation — long enough to show in tail latency).
+/// Writes checkpoints on its own thread, so detection never waits for compression and fsync.
 ///
-/// Consistency: the checkpoint value is captured on the detecting thread between two records (value
-/// types, so later mutations do not reach it); outputs are flushed there too, and their lengths
-/// recorded. This thread then fsyncs the outputs — covering at least the recorded lengths — before
-/// it replaces the checkpoint file, so a checkpoint on disk never names alert bytes that are not.
-/// At most one checkpoint waits; a newer one replaces it (only the latest matters).
+/// Consistency: a checkpoint is staged on the detecting thread between two records, as bytes
+/// (``StagedCheckpoint``), with the outputs flushed and their lengths recorded. This thread then
+/// fsyncs the outputs — covering at least the recorded lengths — before it commits the checkpoint
+/// file, so a checkpoint on disk never names alert bytes that are not.
+///
+/// Order: deltas build on each other, so every staged checkpoint is written, in order; none
+/// replaces another. One waits while one is written; a third submit waits for the writer (the
+/// disk is then the bottleneck, and detection slows to it rather than queueing without bound).
 final class CheckpointWriter: @unchecked Sendable {
+    private struct Job {
+        var kind: CheckpointFile.Kind
+        var sections: [(id: UInt32, bytes: [UInt8])]
+        var fsync: [Int32]
+        var tag: UInt64?
+    }
+
     private let lock = NSCondition()
     private let directory: StateDirectory
-    private var pending: (checkpoint: EngineCheckpoint, fsync: [Int32], tag: UInt64?)?
+    private var pending: Job?
     private var written: UInt64?
     private var busy = false
     private var closed = false
     private var failure: (any Error)?
     private var thread: Thread?
     private var exited = false
+    /// Bytes of the checkpoint files the current manifest names (base and deltas).
+    private var chainBytes = 0
 
     init(directory: StateDirectory) {
         self.directory = directory
@@ -31,14 +42,15 @@ final class CheckpointWriter: @unchecked Sendable {
         t.start()
     }
 
-    /// Queues a checkpoint; throws the failure of an earlier write (disk full, ...), if any.
+    /// Queues a staged checkpoint; throws the failure of an earlier write (disk full, ...), if any.
     /// `tag`: what the caller wants to know is on disk (a shard worker's stream sequence, which it
     /// acknowledges only then); see `writtenTag`.
-    func submit(_ cp: EngineCheckpoint, fsync fds: [Int32], tag: UInt64? = nil) throws {
+    func submit(_ staged: StagedCheckpoint, fsync fds: [Int32], tag: UInt64? = nil) throws {
         lock.lock()
         defer { lock.unlock() }
+        while pending != nil && failure == nil { lock.wait() }
         if let f = failure { throw f }
-        pending = (cp, fds, tag ?? pending?.tag)
+        pending = Job(kind: staged.full ? .base : .delta, sections: staged.sections, fsync: fds, tag: tag)
         lock.broadcast()
     }
 
@@ -49,11 +61,18 @@ final class CheckpointWriter: @unchecked Sendable {
         return written
     }
 
+    /// Bytes on disk of the checkpoint the manifest names.
+    var bytesOnDisk: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return chainBytes
+    }
+
     /// Waits until everything queued is on disk; throws a write failure.
     func drain() throws {
         lock.lock()
         defer { lock.unlock() }
-        while pending != nil || busy { lock.wait() }
+        while (pending != nil || busy) && failure == nil { lock.wait() }
         if let f = failure { throw f }
     }
 
@@ -79,20 +98,26 @@ final class CheckpointWriter: @unchecked Sendable {
             }
             pending = nil
             busy = true
+            let skip = failure != nil   // a chain with a failed file cannot take deltas after it
+            lock.broadcast()
             lock.unlock()
             var error: (any Error)?
-            do {
-                for fd in job.fsync { _ = Glibc.fsync(fd) }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                try directory.writeCheckpoint(Array(try encoder.encode(job.checkpoint)))
-            } catch let e {
-                error = e
+            var size = 0
+            if !skip {
+                do {
+                    for fd in job.fsync { _ = Glibc.fsync(fd) }
+                    size = try directory.commit(kind: job.kind, sections: job.sections)
+                } catch let e {
+                    error = e
+                }
             }
             lock.lock()
             busy = false
             if let e = error, failure == nil { failure = e }
-            if error == nil, let t = job.tag { written = t }
+            if error == nil {
+                if let t = job.tag { written = t }
+                chainBytes = job.kind == .base ? size : chainBytes + size
+            }
             lock.broadcast()
             lock.unlock()
         }

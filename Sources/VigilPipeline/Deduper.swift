@@ -11,6 +11,12 @@ struct Deduper: Codable {
     private var seen: [UInt64: Int64] = [:]
     private var order: Deque<Entry> = []
     private(set) var evicted = 0
+    /// Entries ever appended and ever removed from the front: entry `i` of `order` is number
+    /// `removed + i`, which lets a checkpoint write only the entries added since the last one.
+    private(set) var appended: UInt64 = 0
+    private(set) var removed: UInt64 = 0
+    /// `appended` when the last checkpoint was staged (not encoded: a restored run stages a base first).
+    private var staged: UInt64 = 0
 
     struct Entry: Codable {
         var hash: UInt64
@@ -32,8 +38,10 @@ struct Deduper: Codable {
         if let prev = seen[h], abs(t - prev) <= window { return true }
         seen[h] = t
         order.append(Entry(hash: h, time: t))
+        appended &+= 1
         while let first = order.first, first.time < t - window || order.count > cap {
             order.removeFirst()
+            removed &+= 1
             if seen[first.hash] == first.time { seen.removeValue(forKey: first.hash) }
             if first.time >= t - window { evicted += 1 }
         }
@@ -41,6 +49,8 @@ struct Deduper: Codable {
     }
 
     enum CodingKeys: String, CodingKey { case window, cap, hashes, times, evicted }
+
+    static let sectionVersion: UInt8 = 1
 
     /// Encoded as two arrays in arrival order; the lookup table is rebuilt from them (the last entry
     /// for a hash is the one the table holds).
@@ -67,5 +77,68 @@ struct Deduper: Codable {
             order.append(Entry(hash: h, time: t))
             seen[h] = t
         }
+        appended = UInt64(order.count)
+    }
+}
+
+extension Deduper {
+    /// The checkpoint section: settings, counters and the entries added since the last staging (all
+    /// of them when `full`), oldest first. O(entries written).
+    mutating func stageSection(full: Bool) -> [UInt8] {
+        let first = full ? removed : max(staged, removed)
+        var w = BinaryWriter(capacity: 64 + Int(appended - first) * 16)
+        w.u8(Self.sectionVersion)
+        w.bool(full)
+        w.zigzag(window)
+        w.int(cap)
+        w.int(evicted)
+        w.u64(removed)
+        w.u64(first)
+        w.varint(appended - first)
+        for e in order.dropFirst(Int(first - removed)) {
+            w.u64(e.hash)
+            w.zigzag(e.time)
+        }
+        staged = appended
+        return w.take()
+    }
+
+    /// Applies a section to the memory restored so far (nil before the base).
+    static func applying(_ bytes: [UInt8], to previous: Deduper?) throws -> Deduper {
+        var r = BinaryReader(bytes)
+        guard try r.u8() == sectionVersion else { throw BinaryError.invalid("dedupe section of another version", at: 0) }
+        let full = try r.bool()
+        var d = Deduper(window: try r.zigzag(), cap: try r.int())
+        if !full, let p = previous {
+            d.order = p.order
+            d.removed = p.removed
+            d.appended = p.appended
+        } else if !full {
+            throw BinaryError.invalid("dedupe delta without a base", at: 0)
+        }
+        d.evicted = try r.int()
+        let removed = try r.u64()
+        let first = try r.u64()
+        let n = try r.count(minBytes: 9)
+        if first > d.appended || full {
+            d.order.removeAll()
+            d.removed = first
+        } else if first < d.appended {
+            throw BinaryError.invalid("dedupe delta overlaps what is restored", at: r.offset)
+        }
+        for _ in 0..<n { d.order.append(Entry(hash: try r.u64(), time: try r.zigzag())) }
+        d.appended = first + UInt64(n)
+        guard removed >= d.removed, removed <= d.appended else { throw BinaryError.invalid("dedupe counters disagree", at: r.offset) }
+        d.order.removeFirst(Int(removed - d.removed))
+        d.removed = removed
+        guard r.isAtEnd else { throw BinaryError.invalid("bytes after the dedupe entries", at: r.offset) }
+        return d
+    }
+
+    /// Rebuilds the lookup table once every section is applied (the last entry for a hash wins).
+    mutating func reindex() {
+        seen.removeAll(keepingCapacity: true)
+        for e in order { seen[e.hash] = e.time }
+        staged = appended
     }
 }

@@ -18,7 +18,7 @@ import Glibc
 public final class Engine {
     public let config: EngineConfig
     public let rules: RuleSet
-    public private(set) var stats = RunStats()
+    public internal(set) var stats = RunStats()
     var baseline: Baseline
     var forest: IsolationForest
     /// Per-tree path lengths of recently scored vectors (a cache: same scores, fewer walks).

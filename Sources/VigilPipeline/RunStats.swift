@@ -59,6 +59,13 @@ public struct RunStats: Sendable {
     public var symbols = 0
     public var symbolBytes = 0
     public var symbolResets = 0
+    /// Checkpoints written (`--state`): bases and deltas, principal records they held, seconds the
+    /// detecting thread spent staging them, and bytes on disk. Written only when there were any.
+    public var checkpointBases = 0
+    public var checkpointDeltas = 0
+    public var checkpointRecords = 0
+    public var checkpointStageSeconds = 0.0
+    public var checkpointBytes = 0
 
     public init() {}
 
@@ -76,6 +83,10 @@ public struct RunStats: Sendable {
         o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"identity_pruned\":\(identityPruned),\"cold_start_alerts\":\(coldStartAlerts)"
         o += ",\"parse_fast\":\(parseFast),\"parse_full\":\(parseFull)"
         o += ",\"symbols\":\(symbols),\"symbol_bytes\":\(symbolBytes),\"symbol_resets\":\(symbolResets)"
+        if checkpointBases + checkpointDeltas > 0 {
+            o += ",\"checkpoint_bases\":\(checkpointBases),\"checkpoint_deltas\":\(checkpointDeltas),\"checkpoint_records\":\(checkpointRecords)"
+            o += ",\"checkpoint_stage_seconds\":" + JSONText.fixed(checkpointStageSeconds, digits: 3) + ",\"checkpoint_bytes\":\(checkpointBytes)"
+        }
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")
         o += "},\"dead_letter_reasons\":{"

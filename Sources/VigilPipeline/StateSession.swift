@@ -38,28 +38,57 @@ public final class StateSession {
     public init(path: String) throws {
         directory = try StateDirectory(path: path)
         writer = CheckpointWriter(directory: directory)
-        if let bytes = try directory.readCheckpoint() {
+        var found: EngineCheckpoint?
+        switch try directory.loadCheckpoint(names: CheckpointSection.name) {
+        case nil:
+            break
+        case .json(let bytes):
+            found = try Self.decodeJSON(bytes, path: directory.legacyCheckpointPath)
+        case .binary(let files, let warnings):
+            self.warnings = warnings
             do {
-                let cp = try JSONDecoder().decode(EngineCheckpoint.self, from: Data(bytes))
-                guard cp.version == EngineCheckpoint.currentVersion else {
-                    throw StateError.corrupt(directory.checkpointPath, "checkpoint version \(cp.version) is not one this Vigil reads (it reads version \(EngineCheckpoint.currentVersion)); to start over, move the state directory away and run again (the inputs are read from their start)")
-                }
-                restored = cp
-            } catch let e as StateError {
-                throw e
+                found = try EngineCheckpoint(chain: files)
             } catch {
                 throw StateError.corrupt(directory.checkpointPath, "\(error)")
             }
-            for i in restored!.inputs {
+        }
+        restored = found
+        if let cp = found {
+            for i in cp.inputs {
                 inputs[i.path] = i
                 order.append(i.path)
             }
-            mergeFrontier = restored!.mergeFrontier
-        } else {
-            restored = nil
+            mergeFrontier = cp.mergeFrontier
         }
         lastSave = Engine.monotonicSeconds()
     }
+
+    /// What loading the checkpoint passed over (damaged files), in plain words, for the CLI to say.
+    public private(set) var warnings: [String] = []
+
+    /// A version 1 directory's JSON checkpoint (the next checkpoint replaces it with binary files).
+    static func decodeJSON(_ bytes: [UInt8], path: String) throws -> EngineCheckpoint {
+        do {
+            let cp = try JSONDecoder().decode(EngineCheckpoint.self, from: Data(bytes))
+            guard cp.version == EngineCheckpoint.currentVersion else {
+                throw StateError.corrupt(path, "checkpoint version \(cp.version) is not one this Vigil reads (it reads version \(EngineCheckpoint.currentVersion)); to start over, move the state directory away and run again (the inputs are read from their start)")
+            }
+            return cp
+        } catch let e as StateError {
+            throw e
+        } catch {
+            throw StateError.corrupt(path, "\(error)")
+        }
+    }
+
+    /// Raw bytes of the incremental sections of the base, and of the deltas written on it since:
+    /// when the deltas outgrow the base (or their number reaches `maxDeltas`), the next checkpoint
+    /// is a new base (compaction). A session always starts its chain with a base.
+    private var baseIncremental = 0
+    private var deltaIncremental = 0
+    private var deltas = 0
+    private var baseWritten = false
+    public var maxDeltas = 64
 
     /// The engine to run: restored from the checkpoint, or `fresh()` when there is none.
     public func engine(rules: RuleSet, fresh: () throws -> Engine) throws -> Engine {
@@ -209,10 +238,25 @@ public final class StateSession {
         refreshIdentities?(&inputs)
         if saves % 20 == 0 { pruneVanished() }
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
-        var cp = engine.checkpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks)
-        cp.mergeFrontier = mergeFrontier
-        try writer.submit(cp, fsync: outputs.map(\.writer.descriptor) + syncDescriptors, tag: tag)
-        if wait { try writer.drain() }
+        let full = !baseWritten || deltaIncremental > baseIncremental || deltas >= maxDeltas
+        let t0 = Engine.monotonicSeconds()
+        let staged = try engine.stageCheckpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks,
+                                                mergeFrontier: mergeFrontier, full: full)
+        engine.noteCheckpoint(staged, seconds: Engine.monotonicSeconds() - t0)
+        if full {
+            baseIncremental = staged.incrementalBytes
+            deltaIncremental = 0
+            deltas = 0
+            baseWritten = true
+        } else {
+            deltaIncremental += staged.incrementalBytes
+            deltas += 1
+        }
+        try writer.submit(staged, fsync: outputs.map(\.writer.descriptor) + syncDescriptors, tag: tag)
+        if wait {
+            try writer.drain()
+            engine.noteCheckpointBytes(writer.bytesOnDisk)
+        }
         sinceSave = 0
         lastSave = Engine.monotonicSeconds()
         saves += 1

@@ -35,12 +35,19 @@ public enum SnapshotFile {
             bytes.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, i.count, level) }
         }
         guard ZSTD_isError(n) == 0 else { throw StateError.corrupt(path, String(cString: ZSTD_getErrorName(n))) }
+        try out.withUnsafeBytes { try writeAtomically(UnsafeRawBufferPointer(rebasing: $0[0..<n]), to: path) }
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename. Readers see
+    /// the old file or the new one, never half of one (the caller fsyncs the directory).
+    public static func writeAtomically(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
+        let n = bytes.count
         let tmp = path + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateError.io(tmp, errno: errno) }
         var off = 0
         while off < n {
-            let w = out.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, n - off) }
+            let w = Glibc.write(fd, bytes.baseAddress! + off, n - off)
             if w < 0 {
                 if errno == EINTR { continue }
                 let e = errno
@@ -52,6 +59,23 @@ public enum SnapshotFile {
         guard fsync(fd) == 0 else { let e = errno; close(fd); unlink(tmp); throw StateError.io(tmp, errno: e) }
         close(fd)
         guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw StateError.io(path, errno: e) }
+    }
+
+    /// The file's bytes as they are (no decompression).
+    public static func readRaw(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StateError.io(path, errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        var out: [UInt8] = []
+        if fstat(fd, &st) == 0 { out.reserveCapacity(Int(st.st_size)) }
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw StateError.io(path, errno: errno) }
+            if n == 0 { return out }
+            out.append(contentsOf: buf[0..<n])
+        }
     }
 
     public static func read(_ path: String, maxBytes: Int = 4 << 30) throws -> [UInt8] {

@@ -8,17 +8,22 @@ import Darwin
 
 /// A state directory (`--state DIR`): a versioned layout, held by one Vigil at a time.
 ///
-/// Layout (version 1): `VERSION` (`vigil-state 1`), `lock` (flock; holds the owner's pid for the
-/// error message), `checkpoint.zst` (the last checkpoint, replaced atomically). Later responders add
-/// their own files (outbox, audit chain) beside these.
+/// Layout (version 2): `VERSION` (`vigil-state 2`), `lock` (flock; holds the owner's pid for the
+/// error message), the binary checkpoint (`MANIFEST` naming a `base-N.vcp` and its `delta-N.vcp`
+/// files, `MANIFEST.prev` the one before; see `StateDirectory+Checkpoints.swift`). Responders add
+/// their own files (outbox, audit chain) beside these. Version 1 directories (one JSON
+/// `checkpoint.zst`) are read and upgraded: the first binary checkpoint replaces the JSON one.
 ///
 /// Why a lock: two processes resuming from one checkpoint would both truncate and append the same
 /// alerts file. The lock is an `flock` on an open descriptor, so the kernel drops it when the
 /// process dies, even by SIGKILL: a crashed Vigil never leaves a stale lock behind.
 public final class StateDirectory {
-    public static let layoutVersion = 1
+    public static let layoutVersion = 2
     public let path: String
     private var lockFD: Int32
+    /// The manifests on disk (current and previous), once read or written.
+    var manifest: CheckpointManifest?
+    var previousManifest: CheckpointManifest?
 
     /// Opens (creating, mode 0700) and locks `path`. Throws `StateError` when another process holds
     /// it, or when the layout version is not this Vigil's.
@@ -49,7 +54,7 @@ public final class StateDirectory {
     /// A checkpoint write killed half-way leaves its temporary file behind; the rename never
     /// happened, so it is garbage. Safe to remove: we hold the lock, nobody else is writing.
     private func removeStaleTemporaries() {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.hasPrefix("checkpoint.zst.tmp.") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where name.contains(".tmp.") {
             unlink(path + "/" + name)
         }
     }
@@ -63,19 +68,10 @@ public final class StateDirectory {
         lockFD = -1
     }
 
-    public var checkpointPath: String { path + "/checkpoint.zst" }
-
-    /// The last checkpoint's bytes (decompressed), or nil when none was written yet.
-    public func readCheckpoint() throws -> [UInt8]? {
-        guard access(checkpointPath, F_OK) == 0 else { return nil }
-        return try SnapshotFile.read(checkpointPath)
-    }
-
-    /// Replaces the checkpoint atomically (temp file, fsync, rename, fsync of the directory).
-    public func writeCheckpoint(_ bytes: [UInt8]) throws {
-        try SnapshotFile.write(bytes, to: checkpointPath, level: 3)
-        syncDirectory()
-    }
+    /// The JSON checkpoint of a version 1 directory (read once, then replaced by binary ones).
+    public var legacyCheckpointPath: String { path + "/checkpoint.zst" }
+    /// What error messages name as the checkpoint.
+    public var checkpointPath: String { path + "/MANIFEST" }
 
     /// Makes a rename inside the directory durable (a power loss could otherwise undo it).
     public func syncDirectory() {
@@ -89,21 +85,29 @@ public final class StateDirectory {
         let fd = open(vpath, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             guard errno == ENOENT else { throw StateError.io(vpath, errno: errno) }
-            if access(checkpointPath, F_OK) == 0 { throw StateError.layout(path, "checkpoint without a VERSION file") }
-            let w = open(vpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard w >= 0 else { throw StateError.io(vpath, errno: errno) }
-            let line = expected + "\n"
-            _ = line.withCString { write(w, $0, strlen($0)) }
-            _ = fsync(w)
-            close(w)
-            syncDirectory()
+            if access(legacyCheckpointPath, F_OK) == 0 || access(checkpointPath, F_OK) == 0 {
+                throw StateError.layout(path, "checkpoint without a VERSION file")
+            }
+            try writeVersion(expected)
             return
         }
         let found = StateDirectory.readSmall(fd).trimmingCharacters(in: .whitespacesAndNewlines)
         close(fd)
+        if found == "vigil-state 1" {
+            // Upgrade: its JSON checkpoint is read as before; the next checkpoint is binary. An
+            // older Vigil refuses the directory from now on rather than misread it.
+            try writeVersion(expected)
+            return
+        }
         guard found == expected else {
             throw StateError.layout(path, "layout '\(found)' is not '\(expected)' (written by another Vigil version)")
         }
+    }
+
+    private func writeVersion(_ line: String) throws {
+        let bytes = Array((line + "\n").utf8)
+        try bytes.withUnsafeBytes { try SnapshotFile.writeAtomically($0, to: path + "/VERSION") }
+        syncDirectory()
     }
 
     static func readSmall(_ fd: Int32) -> String {

@@ -263,6 +263,7 @@ struct StateOptions: ParsableArguments {
     func open() throws -> StateSession? {
         guard let dir = state else { return nil }
         let s = try StateSession(path: dir)
+        for w in s.warnings { printError("vigil: checkpoint: \(w)") }
         s.onCutBack = { path, bytes in
             printError("vigil: resuming: cut \(bytes) bytes written after the last checkpoint from \(path); they are written again")
         }

@@ -14,10 +14,21 @@ import VigilTestSupport
     /// Runs `input` once, checkpointing into a fresh state directory after `cut` records; returns
     /// all alerts, how many had been emitted at the checkpoint, and the directory.
     func runWithCheckpoint(_ input: Input, cut: Int, threads: Int) throws -> (alerts: [String], atCut: Int, dir: String) {
+        let r = try runWithCheckpoints(input, cuts: [cut], threads: threads)
+        return (r.alerts, r.atCut, r.dir)
+    }
+
+    /// Runs `input` once with a checkpoint at each of `cuts` (a base, then deltas; `maxDeltas` forces
+    /// compaction into new bases; `maxPrincipals` makes principals come and go between them).
+    /// Returns all alerts, how many had been emitted at the last cut, the directory and the stats.
+    func runWithCheckpoints(_ input: Input, cuts: [Int], threads: Int = 1, maxDeltas: Int = 64,
+                            maxPrincipals: Int? = nil) throws -> (alerts: [String], atCut: Int, dir: String, stats: RunStats) {
         let dir = TestSupport.tempDir() + "/state"
         var session: StateSession? = try StateSession(path: dir)
+        session?.maxDeltas = maxDeltas
         var cfg = EngineConfig()
         cfg.isolation.seed = 1
+        if let m = maxPrincipals { cfg.baseline.maxPrincipals = m }
         let engine = try Engine(config: cfg, rules: Self.rules)
         engine.threads = threads
         var alerts: [String] = []
@@ -27,14 +38,28 @@ import VigilTestSupport
             session?.note(item)
             guard item.recordPosition != nil else { return }
             n += 1
-            if n == cut {
-                try session?.save(engine)
+            if cuts.contains(n) {
+                try session?.save(engine, wait: n == cuts.last)
                 atCut = alerts.count
             }
         }
         try engine.run([input], emit: { alerts.append($0.jsonLine()) }, deadLetter: { _ in })
-        session = nil    // releases the lock, as a process exit would
-        return (alerts, atCut, dir)
+        session = nil
+        return (alerts, atCut, dir, engine.stats)
+    }
+
+    @Test(arguments: [1, 2, 64])
+    func resumingFromABaseAndItsDeltas_emitsExactlyTheRemainingAlerts(maxDeltas: Int) throws {
+        let total = SmallOrg.output.lines.count
+        let cuts = [10, 25, 40, 55, 70].map { total * $0 / 100 }
+        let run = try runWithCheckpoints(.file(SmallOrg.path), cuts: cuts, maxDeltas: maxDeltas, maxPrincipals: 60)
+        #expect(run.stats.checkpointBases + run.stats.checkpointDeltas == cuts.count)
+        #expect(run.stats.checkpointDeltas >= 2)
+        if maxDeltas == 1 { #expect(run.stats.checkpointBases == 3) }   // base, delta, base, delta, base
+        #expect(run.stats.principalsEvicted > 0)
+        let resumed = try resume(.file(SmallOrg.path), dir: run.dir, threads: 1)
+        #expect(resumed.stats.records == total - cuts.last!)
+        expectSame(resumed.alerts, Array(run.alerts[run.atCut...]))
     }
 
     /// Restores from the directory's checkpoint and reads the input on.

@@ -26,15 +26,17 @@ import VigilTestSupport
         #expect(throws: StateError.self) { try StateDirectory(path: dir) }
     }
 
-    @Test func checkpoints_roundTripAndReplaceAtomically() throws {
+    @Test func aVersionOneDirectory_isUpgraded_andItsJSONCheckpointRead() throws {
         let dir = TestSupport.tempDir() + "/state"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "vigil-state 1\n".write(toFile: dir + "/VERSION", atomically: true, encoding: .utf8)
+        try SnapshotFile.write(Array("{}".utf8), to: dir + "/checkpoint.zst")
         let s = try StateDirectory(path: dir)
-        #expect(try s.readCheckpoint() == nil)
-        try s.writeCheckpoint(Array("one".utf8))
-        try s.writeCheckpoint(Array("two".utf8))
-        #expect(try s.readCheckpoint() == Array("two".utf8))
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(names == ["VERSION", "checkpoint.zst", "lock"])
+        guard case .json(let bytes)? = try s.loadCheckpoint() else { Issue.record("no JSON checkpoint"); return }
+        #expect(bytes == Array("{}".utf8))
+        #expect(try String(contentsOfFile: dir + "/VERSION", encoding: .utf8) == "vigil-state 2\n")
+        try s.commit(kind: .base, sections: [(1, [1, 2, 3])])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/checkpoint.zst"))   // replaced by the binary one
     }
 
     @Test func anOutputReopenedAtACheckpoint_losesWhatCameAfterIt_andAppends() throws {

@@ -141,13 +141,41 @@ check "S3 server access lines take the fast path too, and the symbol table is co
 import json,sys; p=json.load(open(sys.argv[1]))
 assert p[\"records\"] > 9000 and p[\"parse_fast\"] * 100 >= p[\"records\"] * 99, p
 assert 0 < p[\"symbols\"] and 0 < p[\"symbol_bytes\"] <= 32 << 20 and p[\"symbol_resets\"] == 0, p' '$TMP/s3.json'"
+# A JSON checkpoint of the previous state layout (vigil-state 1, written by d350334 over the first
+# 3,000 SampleLogs CloudTrail lines) is read and upgraded: the next 17,000 lines then give the same
+# alerts as this Vigil resuming from its own binary checkpoint of the first 3,000.
+zstd -dc -q "$SAMPLE" | head -3000 > "$TMP/first.jsonl"
+zstd -dc -q "$SAMPLE" | sed -n 3001,20000p > "$TMP/second.jsonl"
+cp -r "$ROOT/Tests/cli/fixtures/state-v1" "$TMP/migrate"
+check "a JSON checkpoint of the previous layout is read, upgraded to binary, and goes on as a binary one would" bash -c "
+  '$VIGIL' replay --quiet --state '$TMP/migrate' '$TMP/second.jsonl' > '$TMP/migrated.jsonl' &&
+  '$VIGIL' replay --quiet --state '$TMP/fresh' '$TMP/first.jsonl' > /dev/null &&
+  '$VIGIL' replay --quiet --state '$TMP/fresh' '$TMP/second.jsonl' > '$TMP/resumed.jsonl' &&
+  test -s '$TMP/migrated.jsonl' && cmp '$TMP/migrated.jsonl' '$TMP/resumed.jsonl' &&
+  grep -qx 'vigil-state 2' '$TMP/migrate/VERSION' && test ! -e '$TMP/migrate/checkpoint.zst' && test -s '$TMP/migrate/MANIFEST'"
 # A checkpoint of a version this Vigil does not read is refused with a message naming both versions.
 mkdir -p "$TMP/oldstate"
-"$VIGIL" replay --quiet --state "$TMP/oldstate" "$SAMPLE" > /dev/null 2>&1
-zstd -dc -q "$TMP/oldstate/checkpoint.zst" | sed 's/"version":1/"version":0/g' > "$TMP/old-checkpoint.json"
+zstd -dc -q "$ROOT/Tests/cli/fixtures/state-v1/checkpoint.zst" | sed 's/"version":1/"version":0/g' > "$TMP/old-checkpoint.json"
+echo "vigil-state 1" > "$TMP/oldstate/VERSION"
 zstd -q -f "$TMP/old-checkpoint.json" -o "$TMP/oldstate/checkpoint.zst"   # from a file: the frame records its size
 check "a checkpoint of another version is refused, naming both versions and what to do" bash -c "
   ! '$VIGIL' replay --quiet --state '$TMP/oldstate' '$SAMPLE' > /dev/null 2> '$TMP/old.err' && grep -q 'version 0 is not one this Vigil reads (it reads version 1)' '$TMP/old.err' && grep -q 'move the state directory away' '$TMP/old.err'"
+# A damaged binary checkpoint: the newest file damaged is passed over with a warning (the run
+# resumes from the one before and gives the same alerts); the only base damaged is refused (exit 4).
+cat "$TMP/first.jsonl" "$TMP/second.jsonl" > "$TMP/all.jsonl"
+check "the newest checkpoint file damaged is reported, the checkpoint before it used, and every alert is still in the file once" bash -c "
+  '$VIGIL' replay --quiet '$TMP/all.jsonl' > '$TMP/plain-all.jsonl' &&
+  '$VIGIL' replay --quiet --state '$TMP/dmg' --checkpoint-every 4000 --alerts '$TMP/dmg.jsonl' '$TMP/all.jsonl' &&
+  d=\$(for f in '$TMP/dmg'/*.vcp; do echo \"\${f##*-} \$f\"; done | sort | tail -1 | cut -d' ' -f2) && test -n \"\$d\" &&
+  printf '\\377' | dd of=\"\$d\" bs=1 seek=200 count=1 conv=notrunc 2>/dev/null &&
+  '$VIGIL' replay --state '$TMP/dmg' --alerts '$TMP/dmg.jsonl' '$TMP/all.jsonl' 2> '$TMP/dmg.err' &&
+  grep -q 'damaged' '$TMP/dmg.err' && grep -q 'before it' '$TMP/dmg.err' &&
+  test -s '$TMP/plain-all.jsonl' && cmp '$TMP/dmg.jsonl' '$TMP/plain-all.jsonl'"
+check "a damaged base with nothing before it is refused in plain words, exit 4" bash -c "
+  '$VIGIL' replay --quiet --state '$TMP/dmg2' '$TMP/first.jsonl' > /dev/null &&
+  b=\$(ls '$TMP/dmg2'/base-*.vcp) && rm -f '$TMP/dmg2/MANIFEST.prev' &&
+  truncate -s -100 \"\$b\" && { '$VIGIL' replay --quiet --state '$TMP/dmg2' '$TMP/second.jsonl' > /dev/null 2> '$TMP/dmg2.err'; test \$? = 4; } &&
+  grep -q 'no usable checkpoint' '$TMP/dmg2.err' && grep -q 'cut short' '$TMP/dmg2.err' && grep -q 'move the state directory away' '$TMP/dmg2.err'"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

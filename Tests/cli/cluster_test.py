@@ -155,7 +155,7 @@ def worker_kill9_exactly_once():
         state0 = os.path.join(d, "state-0")
 
         def checkpointed():
-            return os.path.isdir(state0) and any(n.startswith("checkpoint") for n in os.listdir(state0))
+            return os.path.isdir(state0) and os.path.exists(os.path.join(state0, "MANIFEST"))
         while time.time() < deadline and (read(alerts0).count("\n") < 5 or not checkpointed()):
             time.sleep(0.05)
         assert victim.poll() is None, "worker 0 finished before it could be killed: " + victim.stderr.read()

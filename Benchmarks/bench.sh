@@ -64,6 +64,9 @@ for line in sys.stdin.buffer:
 '")
 parse=$(best "$VIGIL" replay --quiet --parse-only "$CT")
 one=$(best "$VIGIL" replay --quiet --threads 1 "$CT"); cp "$TMP/out" "$TMP/alerts1.jsonl"
+# With a state directory and the default checkpoints (every 50,000 records or 5 s): a fresh one each run.
+state=$(best sh -c "rm -rf '$TMP/state'; '$VIGIL' replay --quiet --threads 1 --state '$TMP/state' --stats '$TMP/state.json' '$CT'")
+same_state=$(cmp -s "$TMP/alerts1.jsonl" "$TMP/out" && echo identical || echo DIFFERENT)
 two=$(best "$VIGIL" replay --quiet --threads 2 --stats "$TMP/stats.json" "$CT"); cp "$TMP/out" "$TMP/alerts2.jsonl"
 same=$(cmp -s "$TMP/alerts1.jsonl" "$TMP/alerts2.jsonl" && echo identical || echo DIFFERENT)
 # Sigma: all of ../shared/sigma loaded (default statuses stable,test), and the same without its low rules.
@@ -80,6 +83,7 @@ row "reference: zstd -dc | wc -l" "$ref_io"
 row "reference: python $PARSER parse loop" "$ref_py"
 row "vigil replay --parse-only" "$parse"
 row "vigil replay --threads 1" "$one"
+row "vigil replay --threads 1 --state" "$state"
 row "vigil replay --threads 2 (default)" "$two"
 row "  + --sigma ../shared/sigma (all)" "$sig_all"
 row "  + --sigma, --sigma-min-level medium" "$sig_med"
@@ -87,6 +91,8 @@ printf 'sigma: end to end %.2fx of the default replay with all rules (%d alerts)
   "$(echo "$two / $sig_all" | bc -l)" "$sig_alerts" "$(echo "$two / $sig_med" | bc -l)"
 printf 'alerts: %d (threads 1 and 2: %s)   peak RSS of the default replay: %.0f MiB\n' \
   "$(wc -l < "$TMP/alerts2.jsonl")" "$same" "$(echo "$rss/1024" | bc -l)"
+printf 'state: replay --state at %.2fx replay (--threads 1, alerts %s); %s\n' "$(echo "$one / $state" | bc -l)" "$same_state" \
+  "$(python3 -c "import json; d = json.load(open('$TMP/state.json')); print('checkpoints: %d bases, %d deltas, %d records, staging %.2f s, writing %.2f s' % (d['checkpoint_bases'], d['checkpoint_deltas'], d['checkpoint_records'], d['checkpoint_stage_seconds'], d['checkpoint_write_seconds']))")"
 
 # Flood: every event a new principal, capped at 100,000 principals.
 fevents=$(zstd -dc "$FLOOD" | wc -l)
@@ -106,6 +112,12 @@ printf '\nmemory: %d principals tracked, peak RSS %.0f MiB (parse-only on the sa
   "$tracked" "$(echo "$drss/1024" | bc -l)" "$(echo "$prss/1024" | bc -l)"
 printf '  resident bytes per tracked principal: %.0f (accounted by --memory-limit: %.0f)\n' \
   "$(echo "($drss - $prss) * 1024 / $tracked" | bc -l)" "$(echo "$accounted / $tracked" | bc -l)"
+
+# A full checkpoint of the 1M principals (the only one: at the end of the run).
+rm -rf "$TMP/dstate"
+"$VIGIL" replay --quiet --max-principals 2000000 --state "$TMP/dstate" --checkpoint-every 100000000 --checkpoint-seconds 100000 \
+  --stats "$TMP/dstate.json" "$DISTINCT" > /dev/null
+python3 -c "import json; d = json.load(open('$TMP/dstate.json')); print('  full checkpoint of %d principals: staging %.2f s (detecting thread), writing %.2f s (checkpoint thread), %.0f MB on disk' % (d['checkpoint_records'], d['checkpoint_stage_seconds'], d['checkpoint_write_seconds'], d['checkpoint_bytes'] / 1e6))"
 
 if [ "${BENCH_FLOOD10M:-}" = 1 ]; then
   t0=$(now)

@@ -83,6 +83,7 @@ extension Baseline {
             }
         }
         live.varint(UInt64(slots.count))
+        live.reserve(slots.count * 384)
         for s in slots {
             live.string(names[s])
             live.u64(changes.sequence[s])

@@ -7,7 +7,8 @@
 /// these; the rest goes through `BinaryCoder` (VigilState), which is built on them.
 /// - Complexity: every operation is O(1) in the bytes it writes or reads.
 public struct BinaryWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+    /// The bytes written so far (settable so the writers can be inlined into other modules).
+    public var bytes: [UInt8]
 
     public init(capacity: Int = 0) {
         bytes = []
@@ -16,41 +17,56 @@ public struct BinaryWriter: Sendable {
 
     public var count: Int { bytes.count }
 
-    @inline(__always) public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    @inlinable @inline(__always) public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
-    @inline(__always) public mutating func u32(_ v: UInt32) {
+    @inlinable @inline(__always) public mutating func u32(_ v: UInt32) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    @inline(__always) public mutating func u64(_ v: UInt64) {
+    @inlinable @inline(__always) public mutating func u64(_ v: UInt64) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    @inline(__always) public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    @inlinable @inline(__always) public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
 
     /// The IEEE bits, so every value (NaN payloads, -0) comes back identical.
-    @inline(__always) public mutating func f64(_ v: Double) { u64(v.bitPattern) }
+    @inlinable @inline(__always) public mutating func f64(_ v: Double) { u64(v.bitPattern) }
 
-    /// LEB128: 7 bits per byte, small numbers in one byte.
-    @inline(__always) public mutating func varint(_ v: UInt64) {
-        var x = v
-        while x >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: x) | 0x80)
-            x >>= 7
+    /// LEB128: 7 bits per byte, small numbers in one byte. Built on the stack and appended once
+    /// (a timestamp is six bytes: one append, not six).
+    @inlinable @inline(__always) public mutating func varint(_ v: UInt64) {
+        if v < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            return
         }
-        bytes.append(UInt8(x))
+        var scratch: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &scratch) { p in
+            var x = v
+            var n = 0
+            while x >= 0x80 {
+                p[n] = UInt8(truncatingIfNeeded: x) | 0x80
+                x >>= 7
+                n += 1
+            }
+            p[n] = UInt8(x)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[0...n]))
+        }
     }
 
+    /// Makes room for `n` more bytes at once (a section's size is known roughly in advance;
+    /// growing a 50 MB buffer by doubling copies it several times).
+    @inlinable public mutating func reserve(_ n: Int) { bytes.reserveCapacity(bytes.count + n) }
+
     /// A signed number as a zigzag varint (small magnitudes either side of 0 stay short).
-    @inline(__always) public mutating func zigzag(_ v: Int64) {
+    @inlinable @inline(__always) public mutating func zigzag(_ v: Int64) {
         varint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 
-    @inline(__always) public mutating func int(_ v: Int) { zigzag(Int64(v)) }
+    @inlinable @inline(__always) public mutating func int(_ v: Int) { zigzag(Int64(v)) }
 
-    @inline(__always) public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    @inlinable @inline(__always) public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
 
-    public mutating func string(_ s: String) {
+    @inlinable public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { u in
             varint(UInt64(u.count))
@@ -94,7 +110,7 @@ public enum BinaryError: Error, CustomStringConvertible, Equatable {
 /// Reads what ``BinaryWriter`` wrote, in the same order, never past the end.
 public struct BinaryReader {
     public let bytes: [UInt8]
-    public private(set) var offset: Int
+    public var offset: Int
     public let end: Int
 
     public init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
@@ -104,35 +120,35 @@ public struct BinaryReader {
     }
 
     public var isAtEnd: Bool { offset >= end }
-    public var remaining: Int { end - offset }
+    @inlinable public var remaining: Int { end - offset }
 
-    @inline(__always) mutating func need(_ n: Int) throws {
+    @inlinable @inline(__always) mutating func need(_ n: Int) throws {
         guard n >= 0, end - offset >= n else { throw BinaryError.truncated(at: offset, wanted: n - (end - offset)) }
     }
 
-    @inline(__always) public mutating func u8() throws -> UInt8 {
+    @inlinable @inline(__always) public mutating func u8() throws -> UInt8 {
         try need(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    @inline(__always) public mutating func u32() throws -> UInt32 {
+    @inlinable @inline(__always) public mutating func u32() throws -> UInt32 {
         try need(4)
         defer { offset += 4 }
         return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
     }
 
-    @inline(__always) public mutating func u64() throws -> UInt64 {
+    @inlinable @inline(__always) public mutating func u64() throws -> UInt64 {
         try need(8)
         defer { offset += 8 }
         return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
     }
 
-    @inline(__always) public mutating func i64() throws -> Int64 { Int64(bitPattern: try u64()) }
+    @inlinable @inline(__always) public mutating func i64() throws -> Int64 { Int64(bitPattern: try u64()) }
 
-    @inline(__always) public mutating func f64() throws -> Double { Double(bitPattern: try u64()) }
+    @inlinable @inline(__always) public mutating func f64() throws -> Double { Double(bitPattern: try u64()) }
 
-    @inline(__always) public mutating func varint() throws -> UInt64 {
+    @inlinable @inline(__always) public mutating func varint() throws -> UInt64 {
         var v: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -144,18 +160,18 @@ public struct BinaryReader {
         }
     }
 
-    @inline(__always) public mutating func zigzag() throws -> Int64 {
+    @inlinable @inline(__always) public mutating func zigzag() throws -> Int64 {
         let u = try varint()
         return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
     }
 
-    @inline(__always) public mutating func int() throws -> Int {
+    @inlinable @inline(__always) public mutating func int() throws -> Int {
         let v = try zigzag()
         guard let i = Int(exactly: v) else { throw BinaryError.invalid("integer out of range", at: offset) }
         return i
     }
 
-    public mutating func bool() throws -> Bool {
+    @inlinable public mutating func bool() throws -> Bool {
         switch try u8() {
         case 0: return false
         case 1: return true
@@ -165,7 +181,7 @@ public struct BinaryReader {
 
     /// A count of things to follow, each at least `minBytes` long: a damaged count cannot make the
     /// reader reserve more than the record holds.
-    public mutating func count(minBytes: Int = 1) throws -> Int {
+    @inlinable public mutating func count(minBytes: Int = 1) throws -> Int {
         let n = try varint()
         guard n <= UInt64(remaining / max(1, minBytes)) else {
             throw BinaryError.invalid("count \(n) exceeds what the record holds", at: offset)
@@ -173,7 +189,7 @@ public struct BinaryReader {
         return Int(n)
     }
 
-    public mutating func string() throws -> String {
+    @inlinable public mutating func string() throws -> String {
         let n = try count()
         try need(n)
         defer { offset += n }

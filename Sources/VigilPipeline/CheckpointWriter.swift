@@ -33,6 +33,8 @@ final class CheckpointWriter: @unchecked Sendable {
     private var exited = false
     /// Bytes of the checkpoint files the current manifest names (base and deltas).
     private var chainBytes = 0
+    /// Seconds this thread spent compressing, writing and committing (not waiting).
+    private var writeSeconds = 0.0
 
     init(directory: StateDirectory) {
         self.directory = directory
@@ -66,6 +68,13 @@ final class CheckpointWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return chainBytes
+    }
+
+    /// Seconds spent writing checkpoints so far.
+    var secondsWriting: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return writeSeconds
     }
 
     /// Waits until everything queued is on disk; throws a write failure.
@@ -103,6 +112,7 @@ final class CheckpointWriter: @unchecked Sendable {
             lock.unlock()
             var error: (any Error)?
             var size = 0
+            let t0 = Engine.monotonicSeconds()
             if !skip {
                 do {
                     for fd in job.fsync { _ = Glibc.fsync(fd) }
@@ -111,8 +121,10 @@ final class CheckpointWriter: @unchecked Sendable {
                     error = e
                 }
             }
+            let spent = Engine.monotonicSeconds() - t0
             lock.lock()
             busy = false
+            writeSeconds += spent
             if let e = error, failure == nil { failure = e }
             if error == nil {
                 if let t = job.tag { written = t }

@@ -77,8 +77,11 @@ extension Engine {
         stats.checkpointStageSeconds += seconds
     }
 
-    /// Bytes the checkpoint files took on disk, once written.
-    public func noteCheckpointBytes(_ n: Int) { stats.checkpointBytes = n }
+    /// Bytes the checkpoint files took on disk once written, and the checkpoint thread's seconds.
+    public func noteCheckpointWritten(bytes: Int, seconds: Double) {
+        stats.checkpointBytes = bytes
+        stats.checkpointWriteSeconds = seconds
+    }
 }
 
 extension EngineCheckpoint {

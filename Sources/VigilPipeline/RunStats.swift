@@ -60,12 +60,13 @@ public struct RunStats: Sendable {
     public var symbolBytes = 0
     public var symbolResets = 0
     /// Checkpoints written (`--state`): bases and deltas, principal records they held, seconds the
-    /// detecting thread spent staging them, and bytes on disk. Written only when there were any.
+    /// detecting thread spent staging them, seconds the checkpoint thread spent writing them, and bytes on disk. Written only when there were any.
     public var checkpointBases = 0
     public var checkpointDeltas = 0
     public var checkpointRecords = 0
     public var checkpointStageSeconds = 0.0
     public var checkpointBytes = 0
+    public var checkpointWriteSeconds = 0.0
 
     public init() {}
 
@@ -85,7 +86,8 @@ public struct RunStats: Sendable {
         o += ",\"symbols\":\(symbols),\"symbol_bytes\":\(symbolBytes),\"symbol_resets\":\(symbolResets)"
         if checkpointBases + checkpointDeltas > 0 {
             o += ",\"checkpoint_bases\":\(checkpointBases),\"checkpoint_deltas\":\(checkpointDeltas),\"checkpoint_records\":\(checkpointRecords)"
-            o += ",\"checkpoint_stage_seconds\":" + JSONText.fixed(checkpointStageSeconds, digits: 3) + ",\"checkpoint_bytes\":\(checkpointBytes)"
+            o += ",\"checkpoint_stage_seconds\":" + JSONText.fixed(checkpointStageSeconds, digits: 3)
+            o += ",\"checkpoint_write_seconds\":" + JSONText.fixed(checkpointWriteSeconds, digits: 3) + ",\"checkpoint_bytes\":\(checkpointBytes)"
         }
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")

@@ -255,7 +255,7 @@ public final class StateSession {
         try writer.submit(staged, fsync: outputs.map(\.writer.descriptor) + syncDescriptors, tag: tag)
         if wait {
             try writer.drain()
-            engine.noteCheckpointBytes(writer.bytesOnDisk)
+            engine.noteCheckpointWritten(bytes: writer.bytesOnDisk, seconds: writer.secondsWriting)
         }
         sinceSave = 0
         lastSave = Engine.monotonicSeconds()

@@ -153,6 +153,32 @@ public struct BaselineRecords {
         guard d.isAtEnd else { throw BinaryError.invalid("bytes after the compact principals", at: d.offset) }
     }
 
+    /// The records as a base's two sections (compaction of a base and its deltas, off the detecting
+    /// thread): live records are copied as bytes, not decoded. Same meaning as a full staging.
+    public func fullSections() -> BaselineSections {
+        var w = BinaryWriter(capacity: live.reduce(64) { $0 + $1.key.utf8.count + $1.value.record.count + 16 })
+        w.u8(Baseline.sectionVersion)
+        w.bool(true)
+        w.varint(0)
+        w.varint(UInt64(live.count))
+        for (name, v) in live {
+            w.string(name)
+            w.u64(v.sequence)
+            w.u32(UInt32(v.record.count))
+            v.record.withUnsafeBytes { w.raw($0) }
+        }
+        var d = BinaryWriter(capacity: 64 + dormant.count * 160)
+        d.u8(Baseline.sectionVersion)
+        d.bool(true)
+        d.varint(0)
+        d.varint(UInt64(dormant.count))
+        for (name, rec) in dormant {
+            d.string(name)
+            rec.write(to: &d)
+        }
+        return BaselineSections(live: w.take(), dormant: d.take(), records: live.count + dormant.count)
+    }
+
     /// The snapshot these records describe: live principals by touch order, compact forms by the
     /// order they were evicted in.
     public func snapshot(config: BaselineConfig, counters: BaselineCounters) throws -> BaselineSnapshot {

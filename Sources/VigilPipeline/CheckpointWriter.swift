@@ -20,6 +20,7 @@ final class CheckpointWriter: @unchecked Sendable {
         var sections: [(id: UInt32, bytes: [UInt8])]
         var fsync: [Int32]
         var tag: UInt64?
+        var incremental: Int
     }
 
     private let lock = NSCondition()
@@ -35,6 +36,14 @@ final class CheckpointWriter: @unchecked Sendable {
     private var chainBytes = 0
     /// Seconds this thread spent compressing, writing and committing (not waiting).
     private var writeSeconds = 0.0
+    /// Raw bytes of the incremental sections of the base and of the deltas since; when the deltas
+    /// outgrow the base, or number `maxDeltas`, this thread folds the chain into a new base
+    /// (``CheckpointCompaction``), so the detecting thread only ever stages what changed.
+    private var baseIncremental = 0
+    private var deltaIncremental = 0
+    private var deltas = 0
+    var maxDeltas = 64
+    private(set) var compactionCount = 0
 
     init(directory: StateDirectory) {
         self.directory = directory
@@ -52,7 +61,8 @@ final class CheckpointWriter: @unchecked Sendable {
         defer { lock.unlock() }
         while pending != nil && failure == nil { lock.wait() }
         if let f = failure { throw f }
-        pending = Job(kind: staged.full ? .base : .delta, sections: staged.sections, fsync: fds, tag: tag)
+        pending = Job(kind: staged.full ? .base : .delta, sections: staged.sections, fsync: fds, tag: tag,
+                      incremental: staged.incrementalBytes)
         lock.broadcast()
     }
 
@@ -68,6 +78,13 @@ final class CheckpointWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return chainBytes
+    }
+
+    /// Compactions done so far.
+    var compactions: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return compactionCount
     }
 
     /// Seconds spent writing checkpoints so far.
@@ -95,6 +112,23 @@ final class CheckpointWriter: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Reads the chain back, folds it into a new base and commits it; returns the base's size.
+    /// Damage found in files this run wrote is a failure, not something to fold over.
+    private func compact() throws -> Int {
+        guard case .binary(let files, let warnings)? = try directory.loadCheckpoint(names: CheckpointSection.name), warnings.isEmpty else {
+            throw StateError.corrupt(directory.checkpointPath, "checkpoint files written by this run no longer read back cleanly")
+        }
+        let sections = try CheckpointCompaction.sections(of: files)
+        let size = try directory.commit(kind: .base, sections: sections)
+        baseIncremental = sections.filter { CheckpointSection(rawValue: $0.id)?.isIncremental == true }.reduce(0) { $0 + $1.bytes.count }
+        deltaIncremental = 0
+        deltas = 0
+        lock.lock()
+        compactionCount += 1
+        lock.unlock()
+        return size
+    }
+
     private func loop() {
         while true {
             lock.lock()
@@ -117,6 +151,15 @@ final class CheckpointWriter: @unchecked Sendable {
                 do {
                     for fd in job.fsync { _ = Glibc.fsync(fd) }
                     size = try directory.commit(kind: job.kind, sections: job.sections)
+                    if job.kind == .base {
+                        (baseIncremental, deltaIncremental, deltas) = (job.incremental, 0, 0)
+                    } else {
+                        deltaIncremental += job.incremental
+                        deltas += 1
+                    }
+                    if job.kind == .delta && (deltaIncremental > baseIncremental || deltas >= maxDeltas) {
+                        size = try compact()
+                    }
                 } catch let e {
                     error = e
                 }
@@ -128,7 +171,7 @@ final class CheckpointWriter: @unchecked Sendable {
             if let e = error, failure == nil { failure = e }
             if error == nil {
                 if let t = job.tag { written = t }
-                chainBytes = job.kind == .base ? size : chainBytes + size
+                chainBytes = job.kind == .base || deltas == 0 ? size : chainBytes + size
             }
             lock.broadcast()
             lock.unlock()

@@ -77,10 +77,41 @@ extension Engine {
         stats.checkpointStageSeconds += seconds
     }
 
-    /// Bytes the checkpoint files took on disk once written, and the checkpoint thread's seconds.
-    public func noteCheckpointWritten(bytes: Int, seconds: Double) {
+    /// Bytes the checkpoint files took on disk once written, the checkpoint thread's seconds and
+    /// the compactions it did.
+    public func noteCheckpointWritten(bytes: Int, seconds: Double, compactions: Int) {
         stats.checkpointBytes = bytes
         stats.checkpointWriteSeconds = seconds
+        stats.checkpointCompactions = compactions
+    }
+}
+
+/// Folds a base and its deltas into one new base, on the checkpoint thread: the incremental
+/// sections are merged (records copied as bytes), the others taken from the newest file. The
+/// result means exactly what a full staging at the newest file's moment would have written.
+enum CheckpointCompaction {
+    static func sections(of files: [CheckpointFile]) throws -> [(id: UInt32, bytes: [UInt8])] {
+        guard let first = files.first, first.kind == .base else { throw StateError.layout("checkpoint", "a chain starts with a base") }
+        var records = BaselineRecords()
+        var dedupe: Deduper?
+        for f in files {
+            try records.apply(live: try f.required(.principals), dormant: try f.required(.dormant))
+            dedupe = try Deduper.applying(try f.required(.dedupe), to: dedupe)
+        }
+        let merged = records.fullSections()
+        var d = dedupe!
+        let full: [CheckpointSection: [UInt8]] = [.principals: merged.live, .dormant: merged.dormant, .dedupe: d.stageSection(full: true)]
+        return try files[files.count - 1].sections.map { s in
+            guard let id = CheckpointSection(rawValue: s.id) else { throw BinaryError.invalid("unknown section \(s.id)", at: 0) }
+            return (s.id, full[id] ?? s.bytes)
+        }
+    }
+}
+
+extension CheckpointFile {
+    func required(_ s: CheckpointSection) throws -> [UInt8] {
+        guard let b = section(s.rawValue) else { throw BinaryError.invalid("checkpoint generation \(generation) has no \(s.name) section", at: 0) }
+        return b
     }
 }
 
@@ -93,12 +124,8 @@ extension EngineCheckpoint {
         var records = BaselineRecords()
         var dedupe: Deduper?
         for f in files {
-            func section(_ s: CheckpointSection) throws -> [UInt8] {
-                guard let b = f.section(s.rawValue) else { throw BinaryError.invalid("checkpoint generation \(f.generation) has no \(s.name) section", at: 0) }
-                return b
-            }
-            try records.apply(live: section(.principals), dormant: section(.dormant))
-            dedupe = try Deduper.applying(section(.dedupe), to: dedupe)
+            try records.apply(live: try f.required(.principals), dormant: try f.required(.dormant))
+            dedupe = try Deduper.applying(try f.required(.dedupe), to: dedupe)
         }
         let last = files[files.count - 1]
         func decode<T: Decodable>(_ type: T.Type, _ s: CheckpointSection) throws -> T {

@@ -67,6 +67,8 @@ public struct RunStats: Sendable {
     public var checkpointStageSeconds = 0.0
     public var checkpointBytes = 0
     public var checkpointWriteSeconds = 0.0
+    /// New bases the checkpoint thread made by folding a base and its deltas together.
+    public var checkpointCompactions = 0
 
     public init() {}
 
@@ -88,6 +90,7 @@ public struct RunStats: Sendable {
             o += ",\"checkpoint_bases\":\(checkpointBases),\"checkpoint_deltas\":\(checkpointDeltas),\"checkpoint_records\":\(checkpointRecords)"
             o += ",\"checkpoint_stage_seconds\":" + JSONText.fixed(checkpointStageSeconds, digits: 3)
             o += ",\"checkpoint_write_seconds\":" + JSONText.fixed(checkpointWriteSeconds, digits: 3) + ",\"checkpoint_bytes\":\(checkpointBytes)"
+            o += ",\"checkpoint_compactions\":\(checkpointCompactions)"
         }
         o += ",\"drift_findings\":\(driftFindings),\"drift_ks\":{"
         o += driftKS.map { "\(JSONText.quoted($0.0)):" + JSONText.fixed($0.1, digits: 3) }.joined(separator: ",")

@@ -81,14 +81,14 @@ public final class StateSession {
         }
     }
 
-    /// Raw bytes of the incremental sections of the base, and of the deltas written on it since:
-    /// when the deltas outgrow the base (or their number reaches `maxDeltas`), the next checkpoint
-    /// is a new base (compaction). A session always starts its chain with a base.
-    private var baseIncremental = 0
-    private var deltaIncremental = 0
-    private var deltas = 0
+    /// A session starts its chain with a full staging; later ones are deltas, and the checkpoint
+    /// thread folds them into a new base when they outgrow it (``CheckpointWriter``).
     private var baseWritten = false
-    public var maxDeltas = 64
+    /// Deltas after which the chain is compacted whatever their size.
+    public var maxDeltas: Int {
+        get { writer.maxDeltas }
+        set { writer.maxDeltas = newValue }
+    }
 
     /// The engine to run: restored from the checkpoint, or `fresh()` when there is none.
     public func engine(rules: RuleSet, fresh: () throws -> Engine) throws -> Engine {
@@ -238,24 +238,16 @@ public final class StateSession {
         refreshIdentities?(&inputs)
         if saves % 20 == 0 { pruneVanished() }
         let marks = outputs.map { OutputMark(path: $0.writer.path, bytes: $0.writer.writtenBytes, count: $0.kept + $0.writer.lines) }
-        let full = !baseWritten || deltaIncremental > baseIncremental || deltas >= maxDeltas
+        let full = !baseWritten
         let t0 = Engine.monotonicSeconds()
         let staged = try engine.stageCheckpoint(inputs: order.compactMap { inputs[$0] }.filter { $0.path != "-" }, outputs: marks,
                                                 mergeFrontier: mergeFrontier, full: full)
         engine.noteCheckpoint(staged, seconds: Engine.monotonicSeconds() - t0)
-        if full {
-            baseIncremental = staged.incrementalBytes
-            deltaIncremental = 0
-            deltas = 0
-            baseWritten = true
-        } else {
-            deltaIncremental += staged.incrementalBytes
-            deltas += 1
-        }
+        baseWritten = true
         try writer.submit(staged, fsync: outputs.map(\.writer.descriptor) + syncDescriptors, tag: tag)
         if wait {
             try writer.drain()
-            engine.noteCheckpointWritten(bytes: writer.bytesOnDisk, seconds: writer.secondsWriting)
+            engine.noteCheckpointWritten(bytes: writer.bytesOnDisk, seconds: writer.secondsWriting, compactions: writer.compactions)
         }
         sinceSave = 0
         lastSave = Engine.monotonicSeconds()

@@ -90,7 +90,8 @@ extension Engine {
 /// sections are merged (records copied as bytes), the others taken from the newest file. The
 /// result means exactly what a full staging at the newest file's moment would have written.
 enum CheckpointCompaction {
-    static func sections(of files: [CheckpointFile]) throws -> [(id: UInt32, bytes: [UInt8])] {
+    /// The incremental sections of a chain, applied in order.
+    static func incremental(_ files: [CheckpointFile]) throws -> (BaselineRecords, Deduper) {
         guard let first = files.first, first.kind == .base else { throw StateError.layout("checkpoint", "a chain starts with a base") }
         var records = BaselineRecords()
         var dedupe: Deduper?
@@ -98,8 +99,13 @@ enum CheckpointCompaction {
             try records.apply(live: try f.required(.principals), dormant: try f.required(.dormant))
             dedupe = try Deduper.applying(try f.required(.dedupe), to: dedupe)
         }
+        return (records, dedupe!)
+    }
+
+    static func sections(of files: [CheckpointFile]) throws -> [(id: UInt32, bytes: [UInt8])] {
+        let (records, chainDedupe) = try incremental(files)
         let merged = records.fullSections()
-        var d = dedupe!
+        var d = chainDedupe
         let full: [CheckpointSection: [UInt8]] = [.principals: merged.live, .dormant: merged.dormant, .dedupe: d.stageSection(full: true)]
         return try files[files.count - 1].sections.map { s in
             guard let id = CheckpointSection(rawValue: s.id) else { throw BinaryError.invalid("unknown section \(s.id)", at: 0) }
@@ -120,13 +126,7 @@ extension EngineCheckpoint {
     /// Throws when a section that passed its checksum still does not decode (a bug, or a file
     /// from a Vigil that writes another record version).
     public init(chain files: [CheckpointFile]) throws {
-        guard let first = files.first, first.kind == .base else { throw StateError.layout("checkpoint", "a chain starts with a base") }
-        var records = BaselineRecords()
-        var dedupe: Deduper?
-        for f in files {
-            try records.apply(live: try f.required(.principals), dormant: try f.required(.dormant))
-            dedupe = try Deduper.applying(try f.required(.dedupe), to: dedupe)
-        }
+        let (records, dedupe) = try CheckpointCompaction.incremental(files)
         let last = files[files.count - 1]
         func decode<T: Decodable>(_ type: T.Type, _ s: CheckpointSection) throws -> T {
             guard let b = last.section(s.rawValue) else { throw BinaryError.invalid("no \(s.name) section", at: 0) }
@@ -145,7 +145,7 @@ extension EngineCheckpoint {
                                   forest: try decode(IsolationForest.self, .forest), drift: try decode(DriftMonitor.self, .drift),
                                   eventsLearned: meta.eventsLearned, newestEvent: meta.newestEvent,
                                   identity: try decode(IdentityStitcher.self, .identity))
-        var d = dedupe!
+        var d = dedupe
         d.reindex()
         self.init(model: model, detector: try decode(DetectorSnapshot.self, .detector), deduper: d,
                   inputs: meta.inputs, outputs: meta.outputs, mergeFrontier: meta.mergeFrontier)

@@ -104,12 +104,6 @@ public final class Engine {
         deduper = checkpoint.deduper
     }
 
-    /// Everything a restart needs, with the reading positions and alert-file length the caller
-    /// tracked up to the same moment.
-    public func checkpoint(inputs: [InputCheckpoint], outputs: [OutputMark]) -> EngineCheckpoint {
-        EngineCheckpoint(model: snapshot(), detector: detector.snapshot(), deduper: deduper, inputs: inputs, outputs: outputs)
-    }
-
     /// Called after each item is consumed (for checkpoint bookkeeping); never influences detection.
     public var afterItem: ((ReadItem) throws -> Void)?
     /// Polled after each item; when it returns true the run stops early (SIGINT/SIGTERM) and

@@ -106,8 +106,7 @@ struct BinaryValueDecoder: Decoder {
         try source.expect(t, &r, codingPath)
         let n = Int(try r.u32())
         let start = r.offset
-        try r.seek(start)
-        _ = try r.raw(n)
+        _ = try r.raw(n)          // the whole body is within the bytes
         return BinaryReader(source.bytes, from: start, to: start + n)
     }
 

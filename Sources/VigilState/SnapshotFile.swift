@@ -79,17 +79,7 @@ public enum SnapshotFile {
     }
 
     public static func read(_ path: String, maxBytes: Int = 4 << 30) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StateError.io(path, errno: errno) }
-        defer { close(fd) }
-        var compressed: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw StateError.io(path, errno: errno) }
-            if n == 0 { break }
-            compressed.append(contentsOf: buf[0..<n])
-        }
+        let compressed = try readRaw(path)
         let size = compressed.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
         guard size != ZSTD_CONTENTSIZE_ERROR, size != ZSTD_CONTENTSIZE_UNKNOWN, size <= UInt64(maxBytes) else {
             throw StateError.corrupt(path, "not a zstd frame with a known size")

@@ -78,9 +78,6 @@ extension StateDirectory {
         return f
     }
 
-    /// True when the next checkpoint may be a delta (a base of this directory is known).
-    public var hasBase: Bool { manifest != nil }
-
     /// Writes a checkpoint file and makes it current: the file (temp, fsync, rename), then the
     /// previous manifest kept as `MANIFEST.prev`, then the new manifest renamed over the old, then
     /// the directory fsynced; files neither manifest names are removed. Returns the bytes written.

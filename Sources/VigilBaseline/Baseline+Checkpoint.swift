@@ -98,7 +98,7 @@ extension Baseline {
         var upserts: [(String, DormantPrincipal)] = []
         var gone: [String] = []
         if full {
-            for t in dormantOrder { if let d = dormant[t.principal], d.generation == t.generation { upserts.append((t.principal, d)) } }
+            upserts = dormant.inOrder.map { ($0.name, $0.record) }
         } else {
             var seen = Set<String>()
             for n in changes.dormantNames where seen.insert(n).inserted {

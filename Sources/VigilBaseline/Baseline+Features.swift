@@ -4,8 +4,8 @@ extension Baseline {
     /// Fills feature values, raw quantities, baselines and context for one event. O(1).
     mutating func fill(_ fv: inout FeatureVector, _ st: PrincipalState, _ e: AccessEvent, _ l: Lesson) {
         let s = l.samples
-        let u = st.usual.isEmpty ? s : WindowSamples(st.usual)
-        let uLong = st.usual.isEmpty ? l.longRate : st.usualLong
+        let u = st.hasUsual ? st.usual : s
+        let uLong = st.hasUsual ? st.usualLong : l.longRate
         let mem = config.noveltyMemory
         func ratio(_ x: Double, _ base: Double) -> Double { log2((x + 1) / (base + 1)) }
         func set(_ f: Feature, _ v: Double, raw: Double, base: Double) {
@@ -30,15 +30,10 @@ extension Baseline {
         let knownRegion = st.regions.last(l.region, now: l.time, memory: mem) != nil
         set(.newRegion, knownRegion ? 0 : 1, raw: knownRegion ? 0 : 1, base: Double(st.regions.count))
 
-        var hours = st.hours
-        if l.time > st.hoursAt {
-            let f = Self.decay(l.time - st.hoursAt, halfLife: config.hourHalfLife)
-            for h in 0..<24 { hours[h] *= f }
-        }
-        let total = hours.reduce(0, +)
-        let peak = hours.max() ?? 0
-        let rarity = total < 5 || peak <= 0 ? 0 : 1 - min(1, hours[l.hour] / peak)
-        set(.hourRarity, rarity, raw: Double(l.hour), base: Double(hours.indices.max { hours[$0] < hours[$1] } ?? 0))
+        let f: Double? = l.time > st.hoursAt ? Self.decay(l.time - st.hoursAt, halfLife: config.hourHalfLife) : nil
+        let h = st.hours.summary(decayedBy: f, at: l.hour)
+        let rarity = h.total < 5 || h.peak <= 0 ? 0 : 1 - min(1, h.value / h.peak)
+        set(.hourRarity, rarity, raw: Double(l.hour), base: Double(h.peakHour))
 
         let previous: Int64? = st.events > 0 ? st.lastSeen : nil
         let gapDays = previous.map { Double(max(0, l.time - $0)) / Double(EventTime.day) } ?? 0
@@ -51,7 +46,7 @@ extension Baseline {
         fv.context.firstSeen = st.firstSeen
         fv.context.previousEvent = previous
         fv.context.actionLastSeen = lastAction
-        fv.context.actionCountInWindow = Int(st.actionCounts[l.action] ?? 0)
+        fv.context.actionCountInWindow = st.window.count(of: l.action)
         fv.context.windowEvents = st.window.count
         fv.context.windowLength = config.windowLength
         fv.context.sourceAddress = e.sourceIP

@@ -9,7 +9,7 @@ public struct Baseline {
     public let config: BaselineConfig
     /// Live slots by `fnv1a(principal)`, checked against `names` (``KeyIndex``).
     var index = KeyIndex()
-    var states: [PrincipalState] = []
+    var states = Slab<PrincipalState>()
     var names: [String] = []
     var free: [Int] = []
     /// Per slot: its pool, its links in that pool's recency list, and its accounted bytes.
@@ -20,8 +20,7 @@ public struct Baseline {
     var recency = [RecencyList(), RecencyList()]
     /// Principals evicted from the live table, in their compact form, and the order they were
     /// evicted in (entries whose generation no longer matches were restored since).
-    var dormant: [String: DormantPrincipal] = [:]
-    var dormantOrder: Deque<DormantTicket> = []
+    var dormant = DormantTable()
     var generation: UInt64 = 0
     /// Bytes of per-principal state, by ``PrincipalState/accountedBytes`` and
     /// ``DormantPrincipal/accountedBytes``: deterministic, so `memoryLimit` never depends on the machine.
@@ -64,8 +63,8 @@ public struct Baseline {
         counters.windowOverflow += st.expire(before: t - config.windowLength, cap: config.windowCap - 1)
 
         let entry = WindowEntry(time: t, action: k.action, resource: k.resource,
-                                bytes: max(0, e.bytesOut ?? 0), failed: e.outcome != .success, id: e.id)
-        st.push(entry)
+                                bytes: max(0, e.bytesOut ?? 0), failed: e.outcome != .success)
+        st.push(entry, id: CompactEventID(e.id))
         decayLong(&st, to: t)
         st.longCount += 1
 
@@ -113,13 +112,13 @@ public struct Baseline {
     /// The usual events per hour the baseline has learnt for `principal` (the `rate_long`
     /// baseline explanations quote), or nil while it has learnt none. O(1); for `vigil report`.
     public func usualHourlyRate(_ principal: String) -> Double? {
-        guard let slot = slot(of: principal), !states[slot].usual.isEmpty else { return nil }
+        guard let slot = slot(of: principal), states[slot].hasUsual else { return nil }
         return states[slot].usualLong
     }
 
     public func windowEventIDs(_ principal: String) -> [String] {
         guard let slot = slot(of: principal) else { return [] }
-        return states[slot].window.map(\.id)
+        return states[slot].ids.strings
     }
 
     /// Baselines per originating actor: what a person does through a role's sessions (its networks,
@@ -152,16 +151,17 @@ public struct Baseline {
         st.know(l, cap: c.knownSetCap)
         if l.time > st.hoursAt {
             let f = Self.decay(l.time - st.hoursAt, halfLife: c.hourHalfLife)
-            for h in 0..<24 { st.hours[h] *= f }
+            st.hours.scale(by: f)
             st.hoursAt = l.time
         }
-        st.hours[l.hour] += 1
-        if st.usual.isEmpty {
-            st.usual = l.samples.array
+        st.hours.add(hour: l.hour, 1)
+        if !st.hasUsual {
+            st.usual = l.samples
+            st.hasUsual = true
             st.usualLong = l.longRate
         } else {
             let w = c.usualWeight
-            for i in 0..<st.usual.count { st.usual[i] += w * (l.samples[i] - st.usual[i]) }
+            for i in 0..<WindowSamples.count { st.usual[i] += w * (l.samples[i] - st.usual[i]) }
             st.usualLong += w * (l.longRate - st.usualLong)
         }
         st.learned += 1
@@ -179,7 +179,7 @@ public struct Baseline {
         let pool = PrincipalPool.of(principal)
         while recency[pool.rawValue].count >= cap(pool) { evictLeastRecent(pool) }
         let st: PrincipalState
-        if let d = dormant.removeValue(forKey: principal) {
+        if let d = dormant.remove(principal, key: key) {
             changes.dormant(principal)
             accountedBytes -= d.accountedBytes
             st = d.restored(knownSetCap: config.knownSetCap)
@@ -219,26 +219,25 @@ public struct Baseline {
         guard h >= 0 else { return }
         let slot = Int(h)
         let name = names[slot]
+        let key = StableHash.fnv1a(name)
         recency[pool.rawValue].remove(slot, &links)
-        index.remove(StableHash.fnv1a(name), value: slot)
-        counters.heldDiscarded += states[slot].held.count
+        index.remove(key, value: slot)
+        // Moved out, not copied: the slot is vacant from here on.
+        var st = PrincipalState.vacant
+        swap(&st, &states[slot])
+        counters.heldDiscarded += st.held.count
         changes.removed(slot, name)
         if pool == .identified && config.maxDormant > 0 {
             generation &+= 1
-            let d = DormantPrincipal(states[slot], generation: generation)
-            dormant[name] = d
+            let d = DormantPrincipal(st, generation: generation)
+            dormant.insert(name, key: key, d)
             changes.dormant(name)
-            dormantOrder.append(DormantTicket(principal: name, generation: generation))
             accountedBytes += d.accountedBytes
             counters.principalsCompacted += 1
             while dormant.count > config.maxDormant { forgetOldestDormant() }
-            if dormantOrder.count > 2 * dormant.count + 1024 {
-                dormantOrder = Deque(dormantOrder.filter { dormant[$0.principal]?.generation == $0.generation })
-            }
         }
         accountedBytes -= costs[slot]
         costs[slot] = 0
-        states[slot] = PrincipalState.vacant
         names[slot] = ""
         free.append(slot)
         counters.principalsEvicted += 1
@@ -247,14 +246,10 @@ public struct Baseline {
 
     /// Drops the compact form evicted longest ago.
     mutating func forgetOldestDormant() {
-        while let t = dormantOrder.popFirst() {
-            guard let d = dormant[t.principal], d.generation == t.generation else { continue }
-            dormant.removeValue(forKey: t.principal)
-            changes.dormant(t.principal)
-            accountedBytes -= d.accountedBytes
-            counters.dormantForgotten += 1
-            return
-        }
+        guard let (name, d) = dormant.removeOldest() else { return }
+        changes.dormant(name)
+        accountedBytes -= d.accountedBytes
+        counters.dormantForgotten += 1
     }
 
     /// Keeps `accountedBytes` within `memoryLimit` (when set): compact forms go first, then
@@ -303,8 +298,8 @@ public struct Baseline {
 
     func windowSamples(_ st: PrincipalState) -> WindowSamples {
         let n = Double(st.window.count)
-        return WindowSamples(n, Double(st.actionCounts.count), Double(st.resourceCounts.count), Double(st.windowBytes),
-                             n > 0 ? Double(st.windowFailures) / n : 0)
+        return WindowSamples(n, Double(st.window.distinctActions), Double(st.window.distinctResources),
+                             Double(st.window.bytes), n > 0 ? Double(st.window.failures) / n : 0)
     }
 
     /// The live slot of `principal` (whose `fnv1a` is `key`), or nil. No String hashing: the key
@@ -371,12 +366,6 @@ public struct BaselineCounters: Codable, Sendable, Equatable {
         heldRejected = try get(.heldRejected)
         heldDiscarded = try get(.heldDiscarded)
     }
-}
-
-/// A place in the queue of compact forms, oldest eviction first.
-struct DormantTicket: Codable, Sendable {
-    var principal: String
-    var generation: UInt64
 }
 
 #if canImport(Glibc)

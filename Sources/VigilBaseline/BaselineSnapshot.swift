@@ -19,9 +19,9 @@ extension Baseline {
     /// Captures every live principal in recency order, and the compact forms in eviction order.
     public func snapshot() -> BaselineSnapshot {
         let live = recency.flatMap { $0.ordered(links) }
-        let kept = dormantOrder.filter { dormant[$0.principal]?.generation == $0.generation }
+        let kept = dormant.inOrder
         return BaselineSnapshot(config: config, principals: live.map { names[$0] }, states: live.map { states[$0] },
-                                dormant: kept.map(\.principal), dormantStates: kept.map { dormant[$0.principal]! },
+                                dormant: kept.map(\.name), dormantStates: kept.map(\.record),
                                 counters: counters)
     }
 
@@ -48,8 +48,7 @@ extension Baseline {
             account(i, s.states[i])
         }
         for (p, d) in zip(s.dormant ?? [], s.dormantStates ?? []) {
-            dormant[p] = d
-            dormantOrder.append(DormantTicket(principal: p, generation: d.generation))
+            dormant.insert(p, key: StableHash.fnv1a(p), d)
             generation = max(generation, d.generation)
             accountedBytes += d.accountedBytes
         }

@@ -9,46 +9,65 @@ import VigilCore
 /// memory a busy day would make every returning weekly job look new. Restoring it gives back a
 /// principal whose short window is empty (it was idle) and whose known-sets hold the members it
 /// used last; anything older it uses again counts as new.
-struct DormantPrincipal: Codable, Sendable, Equatable {
+struct DormantPrincipal: Sendable, Equatable {
     var firstSeen: Int64
     var lastSeen: Int64
     var events: Int
     var learned: Int
-    var usual: [Float]
-    var usualLong: Float
-    var hours: [Float]
+    /// Usual values and hours at single precision (what a compact form keeps), held as the
+    /// doubles they restore to, so restoring is a copy and the record stays free of allocations.
+    var usual: WindowSamples
+    var hasUsual: Bool
+    var usualLong: Double
+    var hours: HourHistogram
     var hoursAt: Int64
     var blockedUntil: Int64
     /// Up to ``keptPerSet`` most recent members of each known-set, actions, networks, agents and
-    /// regions in that order; `counts` says how many belong to each.
+    /// regions in that order; `counts` says how many belong to each (8 bits per set).
     var known: [UInt64]
-    var counts: [UInt8]
+    var packedCounts: UInt32
     /// Which eviction made this entry (ties it to its place in the dormant queue).
     var generation: UInt64
 
     static let keptPerSet = 8
 
-    /// Accounted like ``PrincipalState/accountedBytes``: the entry, its name, its arrays.
-    var accountedBytes: Int { MemoryLayout<DormantPrincipal>.stride + known.count * 8 + (usual.count + hours.count) * 4 + 224 }
+    /// Members kept of each known-set.
+    var counts: [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: packedCounts >> UInt32(8 * $0)) } }
+
+    /// Accounted like ``PrincipalState/accountedBytes``: the record, its name and index entry, its
+    /// place in the eviction queue, the kept members and a spilled histogram.
+    var accountedBytes: Int { MemoryLayout<DormantPrincipal>.stride + (known.isEmpty ? 0 : 32 + known.count * 8) + hours.accountedBytes + 112 }
+
+    @inline(__always) static func single(_ v: Double) -> Double { Double(Float(v)) }
 
     init(_ st: PrincipalState, generation: UInt64) {
         firstSeen = st.firstSeen
         lastSeen = st.lastSeen
         events = st.events
         learned = st.learned
-        usual = st.usual.map(Float.init)
-        usualLong = Float(st.usualLong)
-        hours = st.hours.map(Float.init)
+        hasUsual = st.hasUsual
+        usual = hasUsual ? WindowSamples(Self.single(st.usual[0]), Self.single(st.usual[1]), Self.single(st.usual[2]),
+                                         Self.single(st.usual[3]), Self.single(st.usual[4])) : WindowSamples(0, 0, 0, 0, 0)
+        usualLong = Self.single(st.usualLong)
+        var h = HourHistogram()
+        st.hours.forEach { hour, v in if v != 0 { h.add(hour: hour, Self.single(v)) } }
+        hours = h
         hoursAt = st.hoursAt
         blockedUntil = st.blockedUntil
         known = []
-        counts = []
-        for set in [st.actions, st.networks, st.agents, st.regions] {
-            let recent = set.lastSeen.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .prefix(Self.keptPerSet).map(\.key)
-            known += recent
-            counts.append(UInt8(recent.count))
-        }
+        known.reserveCapacity(min(4 * Self.keptPerSet, st.actions.count + st.networks.count + st.agents.count + st.regions.count))
+        packedCounts = 0
+        st.actions.appendMostRecent(Self.keptPerSet, to: &known)
+        packedCounts |= UInt32(known.count)
+        var before = known.count
+        st.networks.appendMostRecent(Self.keptPerSet, to: &known)
+        packedCounts |= UInt32(known.count - before) << 8
+        before = known.count
+        st.agents.appendMostRecent(Self.keptPerSet, to: &known)
+        packedCounts |= UInt32(known.count - before) << 16
+        before = known.count
+        st.regions.appendMostRecent(Self.keptPerSet, to: &known)
+        packedCounts |= UInt32(known.count - before) << 24
         self.generation = generation
     }
 
@@ -59,9 +78,10 @@ struct DormantPrincipal: Codable, Sendable, Equatable {
         st.longAt = lastSeen
         st.events = events
         st.learned = learned
-        st.usual = usual.map(Double.init)
-        st.usualLong = Double(usualLong)
-        st.hours = hours.map(Double.init)
+        st.usual = usual
+        st.hasUsual = hasUsual
+        st.usualLong = usualLong
+        st.hours = hours
         st.hoursAt = hoursAt
         st.blockedUntil = blockedUntil
         var at = 0

@@ -6,9 +6,11 @@ import VigilCore
 ///
 /// What is not written is derived: the window's action and resource counters, its bytes and its
 /// failures are recomputed from the window entries on reading (they are sums over it), and a held
-/// lesson's principal is its owner's name unless it says otherwise. Record version 1.
+/// lesson's principal is its owner's name unless it says otherwise.
 extension PrincipalState {
-    static let recordVersion: UInt8 = 1
+    /// Version 2: window entries without IDs, then the newest IDs; usual values inline. Version 1
+    /// (an ID per window entry) is still read.
+    static let recordVersion: UInt8 = 2
 
     func write(to w: inout BinaryWriter, owner: String) {
         w.u8(Self.recordVersion)
@@ -18,30 +20,33 @@ extension PrincipalState {
         w.int(learned)
         w.varint(UInt64(window.count))
         var previous = firstSeen
-        for e in window {
+        window.forEach { e in
             w.zigzag(e.time &- previous)   // entries are close in time: deltas stay short
             previous = e.time
             w.u64(e.action)
             w.u64(e.resource)
             w.zigzag(e.bytes)
             w.bool(e.failed)
-            w.string(e.id)
         }
+        w.varint(UInt64(ids.count))
+        ids.forEach { $0.write(to: &w) }
         w.f64(longCount)
         w.zigzag(longAt)
-        w.varint(UInt64(usual.count))
-        for u in usual { w.f64(u) }
+        w.bool(hasUsual)
+        if hasUsual { for i in 0..<WindowSamples.count { w.f64(usual[i]) } }
         w.f64(usualLong)
         actions.write(to: &w)
         networks.write(to: &w)
         agents.write(to: &w)
         regions.write(to: &w)
         var nonzero = 0
-        for h in hours where h != 0 { nonzero += 1 }
+        hours.forEach { _, v in if v != 0 { nonzero += 1 } }
         w.u8(UInt8(nonzero))           // hours are sparse: most principals work a few of them
-        for (i, h) in hours.enumerated() where h != 0 {
-            w.u8(UInt8(i))
-            w.f64(h)
+        hours.forEach { h, v in
+            if v != 0 {
+                w.u8(UInt8(h))
+                w.f64(v)
+            }
         }
         w.zigzag(hoursAt)
         w.varint(UInt64(held.count))
@@ -54,37 +59,57 @@ extension PrincipalState {
 
     init(from r: inout BinaryReader, owner: String) throws {
         let at = r.offset
-        guard try r.u8() == Self.recordVersion else { throw BinaryError.invalid("principal record of another version", at: at) }
+        let version = try r.u8()
+        guard version == 1 || version == Self.recordVersion else {
+            throw BinaryError.invalid("principal record of version \(version)", at: at)
+        }
         self.init(at: try r.zigzag())
         lastSeen = try r.zigzag()
         events = try r.int()
         learned = try r.int()
-        let n = try r.count(minBytes: 21)
+        let n = try r.count(minBytes: version == 1 ? 21 : 20)
         var previous = firstSeen
-        window.reserveCapacity(n)
+        var v1IDs: [String] = []
         for _ in 0..<n {
             let t = previous &+ (try r.zigzag())
             previous = t
-            let e = WindowEntry(time: t, action: try r.u64(), resource: try r.u64(), bytes: try r.zigzag(),
-                                failed: try r.bool(), id: try r.string())
-            push(e)
+            let e = WindowEntry(time: t, action: try r.u64(), resource: try r.u64(), bytes: try r.zigzag(), failed: try r.bool())
+            window.append(e)
+            if version == 1 { v1IDs.append(try r.string()) }
+        }
+        if version == 1 {
+            for id in v1IDs.suffix(RecentEventIDs.capacity) { ids.append(CompactEventID(id)) }
+        } else {
+            let k = try r.count(minBytes: 2)
+            guard k <= min(n, RecentEventIDs.capacity) else { throw BinaryError.invalid("\(k) event IDs for \(n) window entries", at: r.offset) }
+            for _ in 0..<k { ids.append(try CompactEventID(from: &r)) }
         }
         longCount = try r.f64()
         longAt = try r.zigzag()
-        let u = try r.count(minBytes: 8)
-        usual = []
-        usual.reserveCapacity(u)
-        for _ in 0..<u { usual.append(try r.f64()) }
+        if version == 1 {
+            let u = try r.count(minBytes: 8)
+            var values: [Double] = []
+            for _ in 0..<u { values.append(try r.f64()) }
+            if !values.isEmpty {
+                usual = WindowSamples(values)
+                hasUsual = true
+            }
+        } else if try r.bool() {
+            usual = WindowSamples(try r.f64(), try r.f64(), try r.f64(), try r.f64(), try r.f64())
+            hasUsual = true
+        }
         usualLong = try r.f64()
         actions = try DecayingSet(from: &r)
         networks = try DecayingSet(from: &r)
         agents = try DecayingSet(from: &r)
         regions = try DecayingSet(from: &r)
         let nonzero = Int(try r.u8())
+        var last = -1
         for _ in 0..<nonzero {
             let i = Int(try r.u8())
-            guard i < 24 else { throw BinaryError.invalid("hour \(i)", at: r.offset - 1) }
-            hours[i] = try r.f64()
+            guard i < 24, i > last else { throw BinaryError.invalid("hour \(i)", at: r.offset - 1) }
+            last = i
+            hours.add(hour: i, try r.f64())
         }
         hoursAt = try r.zigzag()
         let h = try r.count(minBytes: 40)
@@ -124,6 +149,8 @@ extension Lesson {
 }
 
 extension DormantPrincipal {
+    /// Usual values and hours are written as single-precision floats (all 24 hours), as the
+    /// compact form has always been written.
     static let recordVersion: UInt8 = 1
 
     func write(to w: inout BinaryWriter) {
@@ -132,15 +159,16 @@ extension DormantPrincipal {
         w.zigzag(lastSeen)
         w.int(events)
         w.int(learned)
-        w.varint(UInt64(usual.count))
-        for u in usual { w.u32(u.bitPattern) }
-        w.u32(usualLong.bitPattern)
-        w.varint(UInt64(hours.count))
-        for h in hours { w.u32(h.bitPattern) }
+        w.varint(hasUsual ? UInt64(WindowSamples.count) : 0)
+        if hasUsual { for i in 0..<WindowSamples.count { w.u32(Float(usual[i]).bitPattern) } }
+        w.u32(Float(usualLong).bitPattern)
+        w.varint(24)
+        for h in hours.values { w.u32(Float(h).bitPattern) }
         w.zigzag(hoursAt)
         w.zigzag(blockedUntil)
-        w.varint(UInt64(counts.count))
-        for c in counts { w.u8(c) }
+        let c = counts
+        w.varint(UInt64(c.count))
+        for n in c { w.u8(n) }
         for k in known { w.u64(k) }
         w.u64(generation)
     }
@@ -152,13 +180,21 @@ extension DormantPrincipal {
         lastSeen = try r.zigzag()
         events = try r.int()
         learned = try r.int()
-        usual = try (0..<r.count(minBytes: 4)).map { _ in Float(bitPattern: try r.u32()) }
-        usualLong = Float(bitPattern: try r.u32())
-        hours = try (0..<r.count(minBytes: 4)).map { _ in Float(bitPattern: try r.u32()) }
+        let u = try (0..<r.count(minBytes: 4)).map { _ in Double(Float(bitPattern: try r.u32())) }
+        guard u.isEmpty || u.count == WindowSamples.count else { throw BinaryError.invalid("\(u.count) usual values", at: r.offset) }
+        hasUsual = !u.isEmpty
+        usual = hasUsual ? WindowSamples(u) : WindowSamples(0, 0, 0, 0, 0)
+        usualLong = Double(Float(bitPattern: try r.u32()))
+        let h = try (0..<r.count(minBytes: 4)).map { _ in Double(Float(bitPattern: try r.u32())) }
+        guard h.count <= 24 else { throw BinaryError.invalid("\(h.count) hours", at: r.offset) }
+        hours = HourHistogram(dense: h)
         hoursAt = try r.zigzag()
         blockedUntil = try r.zigzag()
-        counts = try (0..<r.count()).map { _ in try r.u8() }
-        known = try (0..<counts.reduce(0) { $0 + Int($1) }).map { _ in try r.u64() }
+        let c = try (0..<r.count()).map { _ in try r.u8() }
+        guard c.count <= 4 else { throw BinaryError.invalid("\(c.count) known-sets", at: r.offset) }
+        packedCounts = 0
+        for (i, n) in c.enumerated() { packedCounts |= UInt32(n) << UInt32(8 * i) }
+        known = try (0..<c.reduce(0) { $0 + Int($1) }).map { _ in try r.u64() }
         generation = try r.u64()
     }
 }

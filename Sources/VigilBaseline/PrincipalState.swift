@@ -1,16 +1,6 @@
 import DequeModule
 import VigilCore
 
-/// One event in a principal's short window.
-struct WindowEntry: Codable, Sendable, Equatable {
-    var time: Int64
-    var action: UInt64
-    var resource: UInt64
-    var bytes: Int64
-    var failed: Bool
-    var id: String
-}
-
 /// What one event teaches the baseline, kept apart so anomalous events can be held back.
 public struct Lesson: Codable, Sendable, Equatable {
     public var principal: String
@@ -80,12 +70,23 @@ struct WindowSamples: Codable, Sendable, Equatable {
     }
 
     subscript(_ i: Int) -> Double {
-        switch i {
-        case 0: return values.0
-        case 1: return values.1
-        case 2: return values.2
-        case 3: return values.3
-        default: return values.4
+        get {
+            switch i {
+            case 0: return values.0
+            case 1: return values.1
+            case 2: return values.2
+            case 3: return values.3
+            default: return values.4
+            }
+        }
+        set {
+            switch i {
+            case 0: values.0 = newValue
+            case 1: values.1 = newValue
+            case 2: values.2 = newValue
+            case 3: values.3 = newValue
+            default: values.4 = newValue
+            }
         }
     }
 
@@ -105,11 +106,17 @@ struct WindowSamples: Codable, Sendable, Equatable {
     func encode(to encoder: Encoder) throws { try array.encode(to: encoder) }
 }
 
-/// Everything Vigil remembers about one principal.
+/// Everything Vigil remembers about one principal: a record of fixed size (about 450 bytes) with
+/// its small parts inline, and a spill for the few principals that outgrow them.
 ///
+/// Why this shape: at a million principals the old struct of dictionaries, deques and arrays cost
+/// 1.6 KB each, mostly allocation headers and empty hash buckets. Here a principal seen a few
+/// times from one network owns no allocation at all: two window entries, two members of each
+/// known-set, four hours and its newest event ID are inline (``ShortWindow``, ``DecayingSet``,
+/// ``HourHistogram``, ``RecentEventIDs``); each part spills on its own when it outgrows that.
 /// Memory is bounded: the window holds at most `windowCap` entries, each known-set at most
 /// `knownSetCap` keys, the hold queue at most `maxHeld` lessons.
-struct PrincipalState: Codable, Sendable, Equatable {
+struct PrincipalState: Sendable, Equatable {
     /// Learns the network, client and region of a lesson (its principal's or, through a role
     /// session, its originating actor's).
     mutating func know(_ l: Lesson, cap: Int) {
@@ -122,17 +129,16 @@ struct PrincipalState: Codable, Sendable, Equatable {
     var lastSeen: Int64
     var events: Int = 0
     var learned: Int = 0
-    // Short window.
-    var window: Deque<WindowEntry> = []
-    var actionCounts: [UInt64: Int32] = [:]
-    var resourceCounts: [UInt64: Int32] = [:]
-    var windowBytes: Int64 = 0
-    var windowFailures: Int = 0
+    // Short window, and the IDs of its newest events.
+    var window = ShortWindow()
+    var ids = RecentEventIDs()
+    /// Whether `usual` and `usualLong` hold values yet (here, in the IDs' padding: 8 bytes less).
+    var hasUsual = false
     // Long window: decayed count with `longHalfLife`, and when it was last decayed.
     var longCount: Double = 0
     var longAt: Int64 = 0
     // Usual values (EWMA) of the window samples and the long rate, once initialised.
-    var usual: [Double] = []
+    var usual = WindowSamples(0, 0, 0, 0, 0)
     var usualLong: Double = 0
     // Novelty memories.
     var actions = DecayingSet()
@@ -140,23 +146,23 @@ struct PrincipalState: Codable, Sendable, Equatable {
     var agents = DecayingSet()
     var regions = DecayingSet()
     // Hour-of-day histogram, decayed lazily at `hoursAt`.
-    var hours: [Double] = Array(repeating: 0, count: 24)
+    var hours = HourHistogram()
     var hoursAt: Int64 = 0
     // Poisoning resistance.
     var held: Deque<HeldLesson> = []
     var blockedUntil: Int64 = Int64.min
 
     /// What this state is accounted as holding, from its counts alone (so the figure, and what
-    /// `memoryLimit` evicts, is the same on every machine): the fixed part with its hour histogram
-    /// and usual values, plus a per-entry cost for the window, its counters, the known-sets and the
-    /// held lessons, each rounded up to what Swift's collections take per element.
+    /// `memoryLimit` evicts, is the same on every machine): the record with its name and index
+    /// entry, plus what each spilled part and the held lessons take, per element.
     var accountedBytes: Int {
-        Self.fixedBytes + window.count &* 72 + (actionCounts.count &+ resourceCounts.count) &* 24
-            + (actions.count &+ networks.count &+ agents.count &+ regions.count) &* 24 + held.count &* 192
+        Self.fixedBytes &+ window.accountedBytes &+ ids.accountedBytes &+ hours.accountedBytes
+            &+ actions.accountedBytes &+ networks.accountedBytes &+ agents.accountedBytes &+ regions.accountedBytes
+            &+ (held.isEmpty ? 0 : 32 &+ held.count &* 192)
     }
 
-    /// The state itself, its name and index entry, hours and usual values, allocation headers.
-    static let fixedBytes = MemoryLayout<PrincipalState>.stride + 24 * 8 + 5 * 8 + 320
+    /// The record, its name and index entry, its slot's bookkeeping.
+    static let fixedBytes = MemoryLayout<PrincipalState>.stride + 96
 
     /// A placeholder swapped into the array while a state is being worked on.
     static let vacant = PrincipalState(at: 0)
@@ -171,29 +177,17 @@ struct PrincipalState: Codable, Sendable, Equatable {
     /// Removes window entries older than `t - length`, and the oldest beyond `cap`. O(evicted).
     mutating func expire(before cutoff: Int64, cap: Int) -> Int {
         var overflow = 0
-        while let first = window.first, first.time < cutoff || window.count > cap {
+        while let first = window.oldest, first.time < cutoff || window.count > cap {
             if first.time >= cutoff { overflow += 1 }
-            window.removeFirst()
-            Self.decrement(&actionCounts, first.action)
-            Self.decrement(&resourceCounts, first.resource)
-            windowBytes -= first.bytes
-            if first.failed { windowFailures -= 1 }
+            window.removeOldest()
         }
+        ids.trim(to: window.count)
         return overflow
     }
 
-    mutating func push(_ e: WindowEntry) {
+    mutating func push(_ e: WindowEntry, id: CompactEventID) {
         window.append(e)
-        actionCounts[e.action, default: 0] += 1
-        resourceCounts[e.resource, default: 0] += 1
-        windowBytes += e.bytes
-        if e.failed { windowFailures += 1 }
-    }
-
-    private static func decrement(_ d: inout [UInt64: Int32], _ k: UInt64) {
-        if let v = d[k] {
-            if v <= 1 { d.removeValue(forKey: k) } else { d[k] = v - 1 }
-        }
+        ids.append(id)
     }
 }
 

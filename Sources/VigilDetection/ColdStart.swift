@@ -81,6 +81,6 @@ extension Detector {
         return Finding(kind: .anomaly, rule: nil, principal: e.principal, source: e.source, time: e.time, score: blended,
                        severity: c.prior >= 0.9 && strength >= 0.8 ? .high : .medium, attack: c.attack,
                        title: "New principal's high-impact call: \(who) \(c.words) (\(e.operation))",
-                       reasons: reasons, events: events, eventsTotal: max(window.count, 1))
+                       reasons: reasons, events: events, eventsTotal: max(fv.context.windowEvents, window.count, 1))
     }
 }

@@ -176,7 +176,7 @@ extension Detector {
         let title = "Unusual activity by \(who): " + (reasons.first?.text ?? "behaviour unlike its past")
         return Finding(kind: .anomaly, rule: nil, principal: e.principal, source: e.source, time: e.time,
                        score: score, severity: severity, attack: Self.techniques(for: chosen, e), title: title,
-                       reasons: Array(reasons), events: events, eventsTotal: max(window.count, 1))
+                       reasons: Array(reasons), events: events, eventsTotal: max(fv.context.windowEvents, window.count, 1))
     }
 
     /// ATT&CK techniques suggested by what made an event anomalous.

@@ -99,14 +99,17 @@ public struct Detector {
     }
 
     /// Processes one scored event. `attribution` (each feature's share of the isolation) and
-    /// `windowIDs` (the principal's short-window event IDs, oldest first) are evaluated only when an
+    /// `windowIDs` (the IDs of the principal's newest short-window events, oldest first; the window's
+    /// size is `fv.context.windowEvents`) are evaluated only when an
     /// anomaly finding is raised: explaining a score costs a second walk of the forest, and most
     /// events that score high join a finding already open.
     public mutating func process(_ e: AccessEvent, features fv: FeatureVector, score: Double,
                                  attribution: @autoclosure () -> [Double], windowIDs: () -> [String]) -> Detection {
         var out = Detection()
         newest = max(newest, e.time)
-        var view = RecordView(e)
+        // Made on the first rule that inspects the record: a view holds a copy of the event, and
+        // copying an event retains each of its Strings.
+        var view: RecordView?
         // The action's own rules, then the wide ones: two passes rather than a concatenated array
         // per event (same order, nothing allocated).
         let action = e.action
@@ -115,8 +118,15 @@ public struct Detector {
             let r = rules.rules[i]
             guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
             if !r.principalTypes.isEmpty && !r.principalTypes.contains(e.principalType) { continue }
-            if let c = r.condition, !c.holds(&view) { continue }
-            let weight = r.countField.map { max(1, view.values($0).count) } ?? 1
+            if let c = r.condition {
+                if view == nil { view = RecordView(e) }
+                if !c.holds(&view!) { continue }
+            }
+            var weight = 1
+            if let f = r.countField {
+                if view == nil { view = RecordView(e) }
+                weight = max(1, view!.values(f).count)
+            }
             switch ruleHit(i, r, e, fv, score, weight: weight) {
             case .counted:
                 continue

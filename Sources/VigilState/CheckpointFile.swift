@@ -43,27 +43,52 @@ public struct CheckpointFile: Sendable {
 
     /// The file's bytes; sections are zstd-compressed at `level` when that makes them smaller.
     public func encoded(level: Int32 = 1) -> [UInt8] {
-        var w = BinaryWriter(capacity: sections.reduce(Self.headerBytes) { $0 + Self.sectionHeaderBytes + $1.bytes.count / 3 })
-        w.raw(Self.magic)
-        w.u32(Self.formatVersion)
-        w.u32(kind.rawValue)
-        w.u64(generation)
-        w.u64(baseGeneration)
-        w.u32(UInt32(sections.count))
-        w.u32(Self.crc(w.bytes[0..<36]))
-        for s in sections {
-            let packed = Self.compress(s.bytes, level: level)
-            let stored = packed ?? s.bytes
-            let start = w.count
-            w.u32(s.id)
-            w.u32(packed == nil ? 0 : 1)
-            w.u64(UInt64(s.bytes.count))
-            w.u64(UInt64(stored.count))
-            w.u32(Self.crc(stored[...]))
-            w.u32(Self.crc(w.bytes[start..<(start + 28)]))
-            w.raw(stored)
+        // One buffer, sized for the worst case and never zero-filled: each section is compressed
+        // straight into its place after its header. (A scratch buffer per section, zeroed and then
+        // copied, cost as much as the compression at a million principals.)
+        let capacity = sections.reduce(Self.headerBytes) { $0 + Self.sectionHeaderBytes + max($1.bytes.count, ZSTD_compressBound($1.bytes.count)) }
+        return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
+            var at = 0
+            func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { for b in $0 { out[at] = b; at += 1 } } }
+            func put64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { for b in $0 { out[at] = b; at += 1 } } }
+            func crc(_ from: Int, _ n: Int) -> UInt32 { Self.crc(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(out)[from..<(from + n)])) }
+            for b in Self.magic { out[at] = b; at += 1 }
+            put32(Self.formatVersion)
+            put32(kind.rawValue)
+            put64(generation)
+            put64(baseGeneration)
+            put32(UInt32(sections.count))
+            put32(crc(0, 36))
+            for s in sections {
+                let header = at
+                let body = at + Self.sectionHeaderBytes
+                var stored = 0
+                var packed = false
+                if s.bytes.count >= 64 {
+                    let n = s.bytes.withUnsafeBytes { i in
+                        ZSTD_compress(out.baseAddress! + body, capacity - body, i.baseAddress, i.count, level)
+                    }
+                    if ZSTD_isError(n) == 0 && n < s.bytes.count {
+                        stored = n
+                        packed = true
+                    }
+                }
+                if !packed {
+                    s.bytes.withUnsafeBytes { i in
+                        if let src = i.baseAddress { (out.baseAddress! + body).update(from: src.assumingMemoryBound(to: UInt8.self), count: i.count) }
+                    }
+                    stored = s.bytes.count
+                }
+                put32(s.id)
+                put32(packed ? 1 : 0)
+                put64(UInt64(s.bytes.count))
+                put64(UInt64(stored))
+                put32(crc(body, stored))
+                put32(crc(header, 28))
+                at = body + stored
+            }
+            count = at
         }
-        return w.take()
     }
 
     /// Reads a file, checking every checksum; `names` gives section ids their names for errors.
@@ -112,26 +137,18 @@ public struct CheckpointFile: Sendable {
     }
 
     public static func crc(_ b: ArraySlice<UInt8>) -> UInt32 {
-        b.withUnsafeBufferPointer { p in
-            var c = crc32(0, nil, 0)
-            var at = 0
-            while at < p.count {   // zlib takes a 32-bit length
-                let n = min(p.count - at, 1 << 30)
-                c = crc32(c, p.baseAddress! + at, uInt(n))
-                at += n
-            }
-            return UInt32(c)
-        }
+        b.withUnsafeBytes { crc($0) }
     }
 
-    static func compress(_ b: [UInt8], level: Int32) -> [UInt8]? {
-        guard b.count >= 64 else { return nil }
-        let bound = ZSTD_compressBound(b.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = out.withUnsafeMutableBytes { o in b.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, i.count, level) } }
-        guard ZSTD_isError(n) == 0, n < b.count else { return nil }
-        out.removeLast(bound - n)
-        return out
+    static func crc(_ p: UnsafeRawBufferPointer) -> UInt32 {
+        var c = crc32(0, nil, 0)
+        var at = 0
+        while at < p.count {   // zlib takes a 32-bit length
+            let n = min(p.count - at, 1 << 30)
+            c = crc32(c, p.baseAddress!.assumingMemoryBound(to: UInt8.self) + at, uInt(n))
+            at += n
+        }
+        return UInt32(c)
     }
 
     static func decompress(_ b: [UInt8], size: Int) -> [UInt8]? {

@@ -129,22 +129,23 @@ public struct DecayingSet: Sendable {
 
     /// Writes the members and the eviction count (a checkpoint record; order does not matter:
     /// eviction picks by time, then key).
-    func write(to w: inout BinaryWriter) {
+    /// Times are written relative to `base` (the principal's first sighting: short varints).
+    func write(to w: inout BinaryWriter, relativeTo base: Int64 = 0) {
         w.varint(UInt64(count))
         forEach { k, t in
             w.u64(k)
-            w.zigzag(t)
+            w.zigzag(t &- base)
         }
         w.int(evicted)
     }
 
-    init(from r: inout BinaryReader) throws {
+    init(from r: inout BinaryReader, relativeTo base: Int64 = 0) throws {
         let n = try r.count(minBytes: 9)
         if n > 2 { spill = Dictionary(minimumCapacity: n) }
         for _ in 0..<n {
             let at = r.offset
             let k = try r.u64()
-            let t = try r.zigzag()
+            let t = base &+ (try r.zigzag())
             guard time(of: k) == nil else { throw BinaryError.invalid("a known-set member twice", at: at) }
             add(k, t)
         }

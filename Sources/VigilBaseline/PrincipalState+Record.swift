@@ -8,14 +8,15 @@ import VigilCore
 /// failures are recomputed from the window entries on reading (they are sums over it), and a held
 /// lesson's principal is its owner's name unless it says otherwise.
 extension PrincipalState {
-    /// Version 2: window entries without IDs, then the newest IDs; usual values inline. Version 1
-    /// (an ID per window entry) is still read.
+    /// Version 2: times relative to `firstSeen`, window entries without IDs, then the newest IDs,
+    /// usual values inline. Version 1 (absolute times, an ID per window entry) is still read.
     static let recordVersion: UInt8 = 2
 
     func write(to w: inout BinaryWriter, owner: String) {
         w.u8(Self.recordVersion)
+        let base = firstSeen
         w.zigzag(firstSeen)
-        w.zigzag(lastSeen)
+        w.zigzag(lastSeen &- base)
         w.int(events)
         w.int(learned)
         w.varint(UInt64(window.count))
@@ -31,14 +32,14 @@ extension PrincipalState {
         w.varint(UInt64(ids.count))
         ids.forEach { $0.write(to: &w) }
         w.f64(longCount)
-        w.zigzag(longAt)
+        w.zigzag(longAt &- base)
         w.bool(hasUsual)
         if hasUsual { for i in 0..<WindowSamples.count { w.f64(usual[i]) } }
         w.f64(usualLong)
-        actions.write(to: &w)
-        networks.write(to: &w)
-        agents.write(to: &w)
-        regions.write(to: &w)
+        actions.write(to: &w, relativeTo: base)
+        networks.write(to: &w, relativeTo: base)
+        agents.write(to: &w, relativeTo: base)
+        regions.write(to: &w, relativeTo: base)
         var nonzero = 0
         hours.forEach { _, v in if v != 0 { nonzero += 1 } }
         w.u8(UInt8(nonzero))           // hours are sparse: most principals work a few of them
@@ -48,13 +49,19 @@ extension PrincipalState {
                 w.f64(v)
             }
         }
-        w.zigzag(hoursAt)
+        w.zigzag(hoursAt &- base)
         w.varint(UInt64(held.count))
         for h in held {
             w.zigzag(h.releaseAt)
             h.lesson.write(to: &w, owner: owner)
         }
-        w.zigzag(blockedUntil)
+        // Never blocked (the usual case) is one byte, not the ten of Int64.min.
+        if blockedUntil == Int64.min {
+            w.u8(0)
+        } else {
+            w.u8(1)
+            w.zigzag(blockedUntil &- base)
+        }
     }
 
     init(from r: inout BinaryReader, owner: String) throws {
@@ -64,7 +71,8 @@ extension PrincipalState {
             throw BinaryError.invalid("principal record of version \(version)", at: at)
         }
         self.init(at: try r.zigzag())
-        lastSeen = try r.zigzag()
+        let base = version == 1 ? 0 : firstSeen
+        lastSeen = base &+ (try r.zigzag())
         events = try r.int()
         learned = try r.int()
         let n = try r.count(minBytes: version == 1 ? 21 : 20)
@@ -85,7 +93,7 @@ extension PrincipalState {
             for _ in 0..<k { ids.append(try CompactEventID(from: &r)) }
         }
         longCount = try r.f64()
-        longAt = try r.zigzag()
+        longAt = base &+ (try r.zigzag())
         if version == 1 {
             let u = try r.count(minBytes: 8)
             var values: [Double] = []
@@ -99,10 +107,10 @@ extension PrincipalState {
             hasUsual = true
         }
         usualLong = try r.f64()
-        actions = try DecayingSet(from: &r)
-        networks = try DecayingSet(from: &r)
-        agents = try DecayingSet(from: &r)
-        regions = try DecayingSet(from: &r)
+        actions = try DecayingSet(from: &r, relativeTo: base)
+        networks = try DecayingSet(from: &r, relativeTo: base)
+        agents = try DecayingSet(from: &r, relativeTo: base)
+        regions = try DecayingSet(from: &r, relativeTo: base)
         let nonzero = Int(try r.u8())
         var last = -1
         for _ in 0..<nonzero {
@@ -111,13 +119,17 @@ extension PrincipalState {
             last = i
             hours.add(hour: i, try r.f64())
         }
-        hoursAt = try r.zigzag()
+        hoursAt = base &+ (try r.zigzag())
         let h = try r.count(minBytes: 40)
         for _ in 0..<h {
             let release = try r.zigzag()
             held.append(HeldLesson(releaseAt: release, lesson: try Lesson(from: &r, owner: owner)))
         }
-        blockedUntil = try r.zigzag()
+        if version == 1 {
+            blockedUntil = try r.zigzag()
+        } else {
+            blockedUntil = try r.bool() ? base &+ (try r.zigzag()) : Int64.min
+        }
     }
 }
 

@@ -7,24 +7,54 @@
 /// these; the rest goes through `BinaryCoder` (VigilState), which is built on them.
 /// - Complexity: every operation is O(1) in the bytes it writes or reads.
 public struct BinaryWriter: Sendable {
-    /// The bytes written so far (settable so the writers can be inlined into other modules).
-    public var bytes: [UInt8]
+    /// Storage, zero beyond `used`: its length runs ahead of what is written, so a number is
+    /// stored in place rather than appended (an append of eight bytes is a `memmove` call, which
+    /// was half the cost of staging a million principals).
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var used = 0
 
     public init(capacity: Int = 0) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = []
+        storage.reserveCapacity(capacity)
     }
 
-    public var count: Int { bytes.count }
+    public var count: Int { used }
 
-    @inlinable @inline(__always) public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    /// The bytes written so far (a copy).
+    public var bytes: [UInt8] { Array(storage[0..<used]) }
+
+    /// Makes room for `n` more bytes.
+    @inlinable @inline(__always) mutating func ensure(_ n: Int) {
+        if used &+ n > storage.count { grow(n) }
+    }
+
+    /// Zero-fills ahead in steps of 64 KiB within the capacity (pages are touched as they will be
+    /// written), doubling the capacity when it runs out.
+    @usableFromInline mutating func grow(_ n: Int) {
+        let need = used + n
+        if need > storage.capacity { storage.reserveCapacity(max(need, storage.capacity * 2)) }
+        let target = min(storage.capacity, max(need, storage.count + 65_536))
+        storage.append(contentsOf: repeatElement(0, count: target - storage.count))
+    }
+
+    @inlinable @inline(__always) public mutating func u8(_ v: UInt8) {
+        ensure(1)
+        storage[used] = v
+        used &+= 1
+    }
 
     @inlinable @inline(__always) public mutating func u32(_ v: UInt32) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        ensure(4)
+        let at = used
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt32.self) }
+        used &+= 4
     }
 
     @inlinable @inline(__always) public mutating func u64(_ v: UInt64) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        ensure(8)
+        let at = used
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: at, as: UInt64.self) }
+        used &+= 8
     }
 
     @inlinable @inline(__always) public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
@@ -32,30 +62,26 @@ public struct BinaryWriter: Sendable {
     /// The IEEE bits, so every value (NaN payloads, -0) comes back identical.
     @inlinable @inline(__always) public mutating func f64(_ v: Double) { u64(v.bitPattern) }
 
-    /// LEB128: 7 bits per byte, small numbers in one byte. Built on the stack and appended once
-    /// (a timestamp is six bytes: one append, not six).
+    /// LEB128: 7 bits per byte, small numbers in one byte.
     @inlinable @inline(__always) public mutating func varint(_ v: UInt64) {
-        if v < 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v))
-            return
-        }
-        var scratch: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &scratch) { p in
+        ensure(10)
+        var at = used
+        storage.withUnsafeMutableBufferPointer { p in
             var x = v
-            var n = 0
             while x >= 0x80 {
-                p[n] = UInt8(truncatingIfNeeded: x) | 0x80
+                p[at] = UInt8(truncatingIfNeeded: x) | 0x80
                 x >>= 7
-                n += 1
+                at &+= 1
             }
-            p[n] = UInt8(x)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[0...n]))
+            p[at] = UInt8(x)
+            at &+= 1
         }
+        used = at
     }
 
     /// Makes room for `n` more bytes at once (a section's size is known roughly in advance;
-    /// growing a 50 MB buffer by doubling copies it several times).
-    @inlinable public mutating func reserve(_ n: Int) { bytes.reserveCapacity(bytes.count + n) }
+    /// growing a 50 MB buffer by doubling copies it several times). Touches no memory.
+    @inlinable public mutating func reserve(_ n: Int) { storage.reserveCapacity(max(storage.count, used + n)) }
 
     /// A signed number as a zigzag varint (small magnitudes either side of 0 stay short).
     @inlinable @inline(__always) public mutating func zigzag(_ v: Int64) {
@@ -64,31 +90,40 @@ public struct BinaryWriter: Sendable {
 
     @inlinable @inline(__always) public mutating func int(_ v: Int) { zigzag(Int64(v)) }
 
-    @inlinable @inline(__always) public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    @inlinable @inline(__always) public mutating func bool(_ v: Bool) { u8(v ? 1 : 0) }
 
     @inlinable public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { u in
             varint(UInt64(u.count))
-            bytes.append(contentsOf: u)
+            raw(UnsafeRawBufferPointer(u))
         }
     }
 
-    public mutating func raw(_ p: UnsafeRawBufferPointer) { bytes.append(contentsOf: p) }
+    @inlinable public mutating func raw(_ p: UnsafeRawBufferPointer) {
+        guard p.count > 0 else { return }
+        ensure(p.count)
+        let at = used
+        storage.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[at..<(at + p.count)]).copyMemory(from: p) }
+        used &+= p.count
+    }
 
-    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    public mutating func raw(_ b: [UInt8]) { b.withUnsafeBytes { raw($0) } }
 
     /// Overwrites four bytes at `offset` (a length known only after what it measures was written).
     public mutating func patchU32(at offset: Int, _ v: UInt32) {
-        withUnsafeBytes(of: v.littleEndian) { p in
-            for i in 0..<4 { bytes[offset + i] = p[i] }
-        }
+        precondition(offset >= 0 && offset + 4 <= used, "patch inside what was written")
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self) }
     }
 
     /// Hands the bytes over, leaving the writer empty.
     public mutating func take() -> [UInt8] {
-        defer { bytes = [] }
-        return bytes
+        storage.removeLast(storage.count - used)
+        defer {
+            storage = []
+            used = 0
+        }
+        return storage
     }
 }
 

@@ -30,7 +30,8 @@ struct CredentialBinding: Codable, Sendable {
         var alerted: Bool
     }
 
-    var keys: [String: Bound] = [:]
+    /// By access key ID, without SipHash (``KeyedTable``): read on every event of an assumed role.
+    var keys = KeyedTable<Bound>()
     static let ttl: Int64 = 36 * EventTime.hour
     static let cap = 200_000
 
@@ -73,20 +74,21 @@ struct CredentialBinding: Codable, Sendable {
     /// session's credentials are used from a second public network (once per credential).
     mutating func observe(_ e: AccessEvent) -> (kind: String, bound: Bound, network: String)? {
         guard e.principalType == "AssumedRole", let key = e.accessKeyID, key.hasPrefix("ASIA") else { return nil }
-        if var b = keys[key] {
+        let hash = StableHash.fnv1a(key)
+        if var b = keys.value(forKey: key, hash: hash) {
             guard let net = Self.publicNetwork(e.sourceIP) else { return nil }
             b.last = max(b.last, e.time)
             if net == b.network || b.alerted {
-                keys[key] = b
+                keys.set(b, forKey: key, hash: hash)
                 return nil
             }
             let before = b
             b.alerted = true
-            keys[key] = b
+            keys.set(b, forKey: key, hash: hash)
             return Self.computeKind(e).map { ($0, before, net) }
         }
         guard Self.computeKind(e) != nil, let net = Self.publicNetwork(e.sourceIP) else { return nil }
-        keys[key] = Bound(network: net, first: e.time, last: e.time, alerted: false)
+        keys.set(Bound(network: net, first: e.time, last: e.time, alerted: false), forKey: key, hash: hash)
         return nil
     }
 
@@ -94,10 +96,10 @@ struct CredentialBinding: Codable, Sendable {
     /// Returns how many went. O(n) (O(n log n) when over the cap); called from the detector's prune.
     mutating func prune(newest: Int64) -> Int {
         let before = keys.count
-        keys = keys.filter { $0.value.last >= newest - Self.ttl }
+        keys = keys.filter { $1.last >= newest - Self.ttl }
         if keys.count > Self.cap {
             let cutoff = keys.values.map(\.last).sorted()[keys.count - Self.cap * 3 / 4 - 1]
-            keys = keys.filter { $0.value.last > cutoff }
+            keys = keys.filter { $1.last > cutoff }
         }
         return before - keys.count
     }

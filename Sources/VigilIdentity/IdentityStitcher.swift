@@ -47,8 +47,10 @@ public struct IdentityStitcher: Codable, Sendable {
         public var pruned = 0
     }
 
-    var keys: [String: Issued] = [:]
-    var actors: [String: History] = [:]
+    /// By access key ID and by actor ARN, without SipHash (``KeyedTable``): the key table is read
+    /// on every CloudTrail event with an access key.
+    var keys = KeyedTable<Issued>()
+    var actors = KeyedTable<History>()
     var newest: Int64 = Int64.min
     var sincePrune = 0
     public private(set) var counters = Counters()
@@ -166,15 +168,15 @@ public struct IdentityStitcher: Codable, Sendable {
     mutating func prune() {
         sincePrune = 0
         let before = keys.count + actors.count
-        keys = keys.filter { $0.value.expires + Self.grace >= newest }
-        actors = actors.filter { $0.value.last >= newest - Self.actorMemory }
+        keys = keys.filter { $1.expires + Self.grace >= newest }
+        actors = actors.filter { $1.last >= newest - Self.actorMemory }
         if keys.count > Self.keyCap {
             let cut = keys.values.map(\.expires).sorted()[keys.count - Self.keyCap * 3 / 4 - 1]
-            keys = keys.filter { $0.value.expires > cut }
+            keys = keys.filter { $1.expires > cut }
         }
         if actors.count > Self.actorCap {
             let cut = actors.values.map(\.last).sorted()[actors.count - Self.actorCap * 3 / 4 - 1]
-            actors = actors.filter { $0.value.last > cut }
+            actors = actors.filter { $1.last > cut }
         }
         counters.pruned += before - keys.count - actors.count
     }

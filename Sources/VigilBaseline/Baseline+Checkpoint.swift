@@ -89,7 +89,7 @@ extension Baseline {
             live.u64(changes.sequence[s])
             let at = live.count
             live.u32(0)
-            states[s].write(to: &live, owner: names[s])
+            states.withRecord(s) { $0.write(to: &live, owner: names[s]) }
             live.patchU32(at: at, UInt32(live.count - at - 4))
         }
         var dormantBytes = BinaryWriter(capacity: 1 << 12)

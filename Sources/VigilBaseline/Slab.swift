@@ -21,6 +21,13 @@ struct Slab<Element> {
         _modify { yield &pages[i >> Self.pageShift][i & (Self.pageSize - 1)] }
     }
 
+    /// Lends record `i` to `body` without copying it (a copy of a principal's record retains each
+    /// reference inside it; staging a million of them paid that a million times).
+    @inline(__always)
+    func withRecord<R>(_ i: Int, _ body: (borrowing Element) throws -> R) rethrows -> R {
+        try pages[i >> Self.pageShift].withUnsafeBufferPointer { try body($0[i & (Self.pageSize - 1)]) }
+    }
+
     mutating func append(_ e: Element) {
         if count & (Self.pageSize - 1) == 0 {
             var page: [Element] = []

@@ -75,11 +75,6 @@ struct DormantTable: Sendable {
         order.filter(isCurrent).map { (names[Int($0.slot)], records[Int($0.slot)]) }
     }
 
-    /// By name (for tests and checks: order aside, two tables hold the same).
-    var byName: [String: DormantPrincipal] {
-        Dictionary(uniqueKeysWithValues: inOrder.map { ($0.name, $0.record) })
-    }
-
     private func isCurrent(_ t: Ticket) -> Bool {
         let s = Int(t.slot)
         return !names[s].isEmpty && records[s].generation == t.generation

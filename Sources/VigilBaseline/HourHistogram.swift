@@ -113,9 +113,6 @@ struct HourHistogram: Sendable {
         return d
     }
 
-    /// Hours held (non-zero or not: a decayed hour stays until it spills).
-    var stored: Int { dense == nil ? Int(inlineCount) : 24 }
-
     /// What `hourRarity` reads after decaying every hour by `f` (1 for no decay): the sum, the
     /// peak, the first hour at the peak (0 when all are zero) and the value at `hour`, each
     /// computed from the decayed values exactly as from the dense histogram.

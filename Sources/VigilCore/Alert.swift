@@ -32,6 +32,7 @@ public struct Alert: Sendable {
         }
         o += ",\"source\":\"\(f.source.rawValue)\",\"score\":" + JSONText.fixed(min(1, max(0, f.score)), digits: 4)
         o += ",\"severity\":\"\(f.severity.name)\",\"kind\":\"\(f.kind.rawValue)\""
+        if f.update { o += ",\"update\":true" }
         if let r = f.rule {
             o += ",\"rule\":"
             JSONText.appendString(r, to: &o)

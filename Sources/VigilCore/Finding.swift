@@ -62,6 +62,9 @@ public struct Finding: Sendable {
     /// Evidence event IDs, most telling first (capped at ``Limits/alertEvidence``).
     public var events: [String]
     public var eventsTotal: Int
+    /// An update alert: what an open incident folded since its last alert (same-shape repeats),
+    /// with those events as evidence. Written as `"update":true`; absent otherwise.
+    public var update = false
 
     public init(kind: FindingKind, rule: String?, principal: String, source: SourceFormat, time: Int64,
                 score: Double, severity: Severity, attack: [String], title: String, reasons: [Reason],

@@ -7,7 +7,10 @@ import VigilCore
 /// `notEqualsField`, `containsAny` (a list; case-insensitive), `startsWithAny` (a list),
 /// `publicPolicy` (an Allow to `*` without Condition), `grantsFullAccess` (an IAM policy allowing
 /// every action, or all but a few with `NotAction`, on every resource), `trustsOutsideAccount`
-/// (an Allow to `*` or to an AWS principal of another account, conditions notwithstanding). Paths are dotted and fan out over arrays; a leaf holds when
+/// (an Allow to `*` or to an AWS principal of another account, conditions notwithstanding),
+/// `atLeast` (a number: some value at the path, read as a number, is at least it),
+/// `notContainsField` (some value at the path contains none of the other field's values: a
+/// layer ARN that does not name the caller's own `$account`). Paths are dotted and fan out over arrays; a leaf holds when
 /// *any* value at the path passes (`notEquals` and `notEqualsField`: when *no* value equals).
 /// Fields starting with `$` are the event's own: `$actor`, `$account`, `$principal`,
 /// `$principalType`, `$action`, `$errorCode`, `$userAgent`, `$sourceIP` (no raw record needed).
@@ -19,13 +22,15 @@ public indirect enum Condition: Decodable, Sendable {
 
     public enum Op: String, Sendable, CaseIterable {
         case equals, notEquals, contains, startsWith, `in`, exists, equalsField, notEqualsField, publicPolicy
-        case trustsOutsideAccount, containsAny, startsWithAny, grantsFullAccess
+        case trustsOutsideAccount, containsAny, startsWithAny, grantsFullAccess, atLeast, notContainsField
     }
 
     public enum LeafValue: Sendable {
         case string(String)
         case strings([String])
         case bool(Bool)
+        /// `atLeast`'s bound.
+        case number(Double)
         /// `containsAny`'s needles, lower-cased ASCII bytes, prepared once at load: the test runs on
         /// every event for rules without actions, so it must not allocate or compare Characters.
         case needles([[UInt8]])
@@ -44,7 +49,10 @@ public indirect enum Condition: Decodable, Sendable {
         let field = try c.decode(String.self, forKey: AnyCodingKey(stringValue: "field"))
         let k = AnyCodingKey(stringValue: opName)
         let value: LeafValue
-        if let b = try? c.decode(Bool.self, forKey: k) {
+        if op == .atLeast {
+            guard let n = try? c.decode(Double.self, forKey: k) else { throw ConfigError.invalid("condition on \(field): atLeast needs a number") }
+            value = .number(n)
+        } else if let b = try? c.decode(Bool.self, forKey: k) {
             value = .bool(b)
         } else if let s = try? c.decode(String.self, forKey: k) {
             value = .string(s)

@@ -42,6 +42,11 @@ extension Condition {
             case (.notEqualsField, .string(let other)):
                 let o = Set(r.values(other).compactMap(RecordView.text))
                 return !texts.isEmpty && !texts.contains { o.contains($0) }
+            case (.atLeast, .number(let n)):
+                return texts.contains { (Double($0) ?? -.infinity) >= n }
+            case (.notContainsField, .string(let other)):
+                let o = r.values(other).compactMap(RecordView.text).filter { !$0.isEmpty }
+                return !o.isEmpty && texts.contains { t in !o.contains { t.contains($0) } }
             case (.grantsFullAccess, .bool(let b)):
                 return vals.contains { PolicyCheck.grantsFullAccess($0) } == b
             case (.publicPolicy, .bool(let b)):

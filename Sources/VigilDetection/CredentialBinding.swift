@@ -19,6 +19,12 @@ import VigilCore
 /// CGNAT, IPv6 ULA and link-local) are inside the VPC and never bind or alert; a source that is a
 /// service name (`ec2.amazonaws.com`, `AWS Internal`) is AWS acting, not the credential's holder.
 ///
+/// With AWS's published ranges (`Models/aws-ip-ranges.txt`), a public address outside them is an
+/// alert at once, bound or not: an instance reaching AWS only through VPC endpoints (private source
+/// addresses, which never bind) or a trail that starts after the theft leaves no first network to
+/// compare with, yet an EC2 instance or ECS task never calls from outside AWS. That is GuardDuty's
+/// `InstanceCredentialExfiltration.OutsideAWS`.
+///
 /// Bounded: an entry lives `ttl` of event time past its last use (temporary credentials last at most
 /// 36 h); beyond `cap` entries the least recently used go (counted by the detector as pruned).
 /// Cost per event: one dictionary lookup for a known key; classification only for a new one.
@@ -70,26 +76,40 @@ struct CredentialBinding: Codable, Sendable {
         return AttributeKeys.network(ip)
     }
 
-    /// Notes one event; returns (kind, bound network, first use, this network) when a compute
-    /// session's credentials are used from a second public network (once per credential).
-    mutating func observe(_ e: AccessEvent) -> (kind: String, bound: Bound, network: String)? {
+    /// What one event of a compute session's credentials amounted to.
+    enum Hit {
+        /// Used from a second public network inside AWS (another instance, another NAT).
+        case offNetwork(kind: String, bound: Bound, network: String)
+        /// Used from an address outside AWS's published ranges: with or without a network it was
+        /// bound to first (`bound` nil: the trail has no earlier public use of it, as when the
+        /// instance reaches AWS through VPC endpoints or the log starts after the theft).
+        case outsideAWS(kind: String, bound: Bound?, network: String)
+    }
+
+    /// Notes one event; returns a hit when a compute session's credentials are used from a second
+    /// public network or from outside AWS's address ranges (once per credential). `ranges` nil: only
+    /// the second-network check.
+    mutating func observe(_ e: AccessEvent, ranges: AddressRanges?) -> Hit? {
         guard e.principalType == "AssumedRole", let key = e.accessKeyID, key.hasPrefix("ASIA") else { return nil }
         let hash = StableHash.fnv1a(key)
         if var b = keys.value(forKey: key, hash: hash) {
             guard let net = Self.publicNetwork(e.sourceIP) else { return nil }
             b.last = max(b.last, e.time)
-            if net == b.network || b.alerted {
+            let outside = ranges.map { !$0.contains(e.sourceIP!) } ?? false
+            if (net == b.network && !outside) || b.alerted {
                 keys.set(b, forKey: key, hash: hash)
                 return nil
             }
             let before = b
             b.alerted = true
             keys.set(b, forKey: key, hash: hash)
-            return Self.computeKind(e).map { ($0, before, net) }
+            guard let kind = Self.computeKind(e) else { return nil }
+            return outside ? .outsideAWS(kind: kind, bound: before, network: net) : .offNetwork(kind: kind, bound: before, network: net)
         }
-        guard Self.computeKind(e) != nil, let net = Self.publicNetwork(e.sourceIP) else { return nil }
-        keys.set(Bound(network: net, first: e.time, last: e.time, alerted: false), forKey: key, hash: hash)
-        return nil
+        guard let kind = Self.computeKind(e), let net = Self.publicNetwork(e.sourceIP) else { return nil }
+        let outside = ranges.map { !$0.contains(e.sourceIP!) } ?? false
+        keys.set(Bound(network: net, first: e.time, last: e.time, alerted: outside), forKey: key, hash: hash)
+        return outside ? .outsideAWS(kind: kind, bound: nil, network: net) : nil
     }
 
     /// Drops entries unused for `ttl` before `newest`, then the least recently used beyond `cap`.

@@ -4,11 +4,13 @@ extension Detector {
     /// Records a rule match; raises a finding when the rule's threshold is reached and no finding
     /// of this rule is open for the principal.
     mutating func ruleHit(_ i: Int, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, _ score: Double,
-                          weight: Int = 1) -> RuleHit {
+                          weight: Int = 1, target: [String] = []) -> RuleHit {
         let key = BurstKey(rule: i, principal: e.principal)
         // The burst state is changed in place (one hash lookup, no copy of its deque).
         var another = false
-        switch Self.advance(&bursts[key, default: BurstState()], r, e, fv, weight: weight) {
+        let facets = MatchFacets(e, r, wide: r.isWide, target: target)
+        var news: [String] = []
+        switch Self.advance(&bursts[key, default: BurstState()], r, e, fv, weight: weight, facets: facets, news: &news) {
         case .joined:
             counters.joined += 1
             return .joined
@@ -22,10 +24,23 @@ extension Detector {
         counters.ruleFindings += 1
         let st = bursts[key]!
 
-        let count = st.total
-        let span = max(0, e.time - (st.hits.first?.time ?? e.time))
-        var reasons = [Reason(feature: "rule:" + r.id, value: Double(count), baseline: 0,
-                              text: fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window))]
+        // A burst of news inside the quiet period is a burst of its own: its count, span and events.
+        let novel = another && r.threshold > 1
+        let count = novel ? (st.novelTotal ?? 0) : st.total
+        let since0 = novel ? (st.novelSince ?? e.time) : (st.hits.first?.time ?? e.time)
+        let span = max(0, e.time - since0)
+        let attempt = r.isAttempt(e.outcome)
+        var text = fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window)
+        if attempt {
+            counters.attempts += 1
+            text = "attempted, and failed with \(e.errorCode ?? "an error"): " + text
+        }
+        var reasons = [Reason(feature: "rule:" + r.id, value: Double(count), baseline: 0, text: text)]
+        if another {
+            counters.news += 1
+            reasons.append(Reason(feature: "news", value: Double(news.count), baseline: 0,
+                                  text: "inside this rule's open finding for the principal, but showing what its alerts had not: " + news.joined(separator: ", ")))
+        }
         // "First X by this principal" only makes sense for rules about specific actions.
         let specific = !r.actions.isEmpty && !r.actions.contains { $0.hasSuffix("*") }
         // A new action of an open finding has its own history: this event's, not the burst's first.
@@ -53,10 +68,17 @@ extension Detector {
             reasons.append(Explainer.reason(f, fv, e))
         }
         var events = [e.id]
-        for h in st.hits.reversed() where h.id != e.id && events.count < Limits.alertEvidence { events.append(h.id) }
+        if novel {
+            for id in (st.novelIDs ?? []).reversed() where id != e.id && events.count < Limits.alertEvidence { events.append(id) }
+            bursts[key]!.novelTotal = 0
+            bursts[key]!.novelIDs = []
+        } else {
+            for h in st.hits.reversed() where h.id != e.id && events.count < Limits.alertEvidence { events.append(h.id) }
+        }
         return .fired(Finding(kind: .rule, rule: r.id, principal: e.principal, source: e.source, time: e.time,
-                              score: score, severity: r.severity, attack: r.attack, title: r.title, reasons: reasons,
-                              events: events, eventsTotal: st.hits.count))
+                              score: score, severity: r.severity(for: e.outcome), attack: r.attack,
+                              title: attempt ? "Attempted: " + r.title : r.title, reasons: reasons,
+                              events: events, eventsTotal: novel ? max(count, events.count) : st.hits.count))
     }
 
     /// Evaluates the Sigma rules that see this event's format; matches go through ``ruleHit`` like
@@ -91,8 +113,12 @@ extension Detector {
 
     /// Adds a match to a rule's burst window for one principal: drops hits older than the window,
     /// keeps enough for the threshold and the evidence list, and says whether the match joins an
-    /// open finding, only counts, or fires (then the finding's quiet period starts).
-    static func advance(_ st: inout BurstState, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, weight: Int) -> BurstStep {
+    /// open finding, only counts, or fires (then the finding's quiet period starts). Inside the quiet
+    /// period a match that shows something the period's alerts have not (``MatchFacets``) is news:
+    /// a single-event rule fires another alert; a burst rule counts such matches towards a burst of
+    /// their own. `news` receives what was new, in words.
+    static func advance(_ st: inout BurstState, _ r: Rule, _ e: AccessEvent, _ fv: FeatureVector, weight: Int,
+                        facets: MatchFacets, news: inout [String]) -> BurstStep {
         while let h = st.hits.first, h.time < e.time - r.window {
             st.hits.removeFirst()
             st.total -= h.weight
@@ -110,38 +136,72 @@ extension Detector {
         }
         st.last = max(st.last, e.time)
         if e.time <= st.quietUntil {
-            // Complete incidents (Contract): a single-event rule matching another action inside its
-            // quiet period is a new alert (the incident shows what else the actor did); the same
-            // action again only joins. Burst rules count a burst: their repeats always join. A rule
-            // about the caller rather than the action (no action list: a hacking tool's user agent)
-            // would alert on every API the tool walks through; there a new action is an alert only
-            // when it is sensitive (the explanations' "sensitive action"), and recon joins.
+            // Complete incidents (Contract): inside the quiet period, news is an alert of the same
+            // incident; a repeat only joins. A rule about the caller rather than the action (no
+            // action list: a hacking tool's user agent) would alert on every API the tool walks
+            // through; there a new action is news only when it is sensitive, and recon joins.
             var alerted = st.alerted ?? []
-            let wide = r.actions.isEmpty || r.actions.contains { $0.hasSuffix("*") }
-            guard r.threshold <= 1, alerted.count < BurstState.alertedCap, !alerted.contains(e.action),
-                  !wide || Explainer.isNotable(.sensitivity, fv) else { return .joined }
-            alerted.append(e.action)
+            var shown = st.shown ?? []
+            guard (st.newsAlerts ?? 0) + 1 < BurstState.alertedCap else { return .joined }
+            let newAction = !alerted.contains(e.action) && (!r.isWide || Explainer.isNotable(.sensitivity, fv))
+            let newFacets = !shown.isEmpty && facets.isNews(against: shown)
+            guard newFacets || (newAction && r.threshold <= 1) else { return .joined }
+            if r.threshold > 1 {
+                // A burst of news: the same threshold, counted over the matches that show it.
+                if let since = st.novelSince, since >= e.time - r.window, (st.novelTotal ?? 0) > 0 {
+                    st.novelTotal = (st.novelTotal ?? 0) + weight
+                } else {
+                    st.novelTotal = weight
+                    st.novelSince = e.time
+                    st.novelIDs = []
+                }
+                st.novelIDs!.append(e.id)
+                if st.novelIDs!.count > Limits.alertEvidence { st.novelIDs!.removeFirst() }
+                guard st.novelTotal! >= r.threshold else { return .joined }
+            }
+            news = facets.describeNew(e, against: shown)
+            if newAction && !news.contains(where: { $0.hasPrefix("action") }) { news.insert("action \(e.action)", at: 0) }
+            if !alerted.contains(e.action) { alerted.append(e.action) }
+            facets.record(into: &shown)
             st.alerted = alerted
+            st.shown = shown
+            st.newsAlerts = (st.newsAlerts ?? 0) + 1
             return .fireAnother
         }
         guard st.total >= r.threshold else { return .counted }
         st.quietUntil = e.time + r.dedupe
         st.alerted = [e.action]
+        var shown: [UInt64] = []
+        facets.record(into: &shown)
+        st.shown = shown
+        st.newsAlerts = 0
+        st.novelTotal = 0
+        st.novelIDs = []
         return .fire
     }
 
-    /// A compute session's credentials used from a second public network: both networks in the
-    /// reasons, the event that used them elsewhere as evidence.
-    func credentialFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, kind: String,
-                           bound: CredentialBinding.Bound, network: String) -> Finding {
+    /// A compute session's credentials used from a second public network, or from outside AWS: the
+    /// networks in the reasons, the event that used them elsewhere as evidence.
+    func credentialFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ hit: CredentialBinding.Hit) -> Finding {
         let role = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
-        var reasons = [Reason(feature: "rule:compute-credentials-off-network", value: 1, baseline: 0,
-                              text: "temporary credentials of \(kind) (role \(role)) were first used from network \(bound.network) at \(EventTime.format(bound.first)); this \(e.operation) came from network \(network)")]
+        let rule: String, title: String, text: String
+        switch hit {
+        case .offNetwork(let kind, let bound, let network):
+            rule = "compute-credentials-off-network"
+            title = "Credentials of a compute resource used from outside its network"
+            text = "temporary credentials of \(kind) (role \(role)) were first used from network \(bound.network) at \(EventTime.format(bound.first)); this \(e.operation) came from network \(network)"
+        case .outsideAWS(let kind, let bound, let network):
+            rule = "compute-credentials-outside-aws"
+            title = "Credentials of a compute resource used from outside AWS"
+            let before = bound.map { "; they were first used from network \($0.network) at \(EventTime.format($0.first))" } ?? ""
+            let about = rules.awsRanges?.about ?? ""
+            text = "temporary credentials of \(kind) (role \(role)) were used for \(e.operation) from \(e.sourceIP ?? network), an address outside AWS's published ranges\(about.isEmpty ? "" : " (" + about + ")") and not through a VPC endpoint\(before)"
+        }
+        var reasons = [Reason(feature: "rule:" + rule, value: 1, baseline: 0, text: text)]
         for f in [Feature.newNetwork, .newUserAgent, .hourRarity] where Explainer.isNotable(f, fv) { reasons.append(Explainer.reason(f, fv, e)) }
-        return Finding(kind: .rule, rule: "compute-credentials-off-network", principal: e.principal, source: e.source, time: e.time,
+        return Finding(kind: .rule, rule: rule, principal: e.principal, source: e.source, time: e.time,
                        score: score, severity: .high, attack: ["T1552.005", "T1078.004"],
-                       title: "Credentials of a compute resource used from outside its network", reasons: reasons,
-                       events: [e.id], eventsTotal: 1)
+                       title: title, reasons: reasons, events: [e.id], eventsTotal: 1)
     }
 
     /// A log source gone quiet: evidence is its last event, the time that of the event which moved

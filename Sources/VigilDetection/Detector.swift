@@ -14,6 +14,9 @@ public struct Detection: Sendable {
     /// The principal has an open anomaly finding (within the cooldown of its last anomalous event):
     /// what it does now should not be learned yet, even when this event alone looks ordinary.
     public var suspect = false
+    /// Update alerts that came due with this event's time (possibly of other principals'
+    /// incidents): emitted after `alerts`, without this event as their context.
+    public var updates: [Alert] = []
 }
 
 /// Counts of what the detector did, for `--stats`.
@@ -26,6 +29,12 @@ public struct DetectorCounters: Codable, Sendable, Equatable {
     public var pruned = 0
     /// Anomaly findings raised by cold-start priors (counted in `anomalyFindings` too).
     public var coldStart = 0
+    /// Alerts raised inside an open finding because the match showed something new.
+    public var news = 0
+    /// Update alerts (folded evidence of an open incident).
+    public var updates = 0
+    /// Findings on failed calls (attempts), raised one severity lower.
+    public var attempts = 0
 
     public init() {}
 
@@ -38,6 +47,9 @@ public struct DetectorCounters: Codable, Sendable, Equatable {
         incidents = try c.decodeIfPresent(Int.self, forKey: .incidents) ?? 0
         pruned = try c.decodeIfPresent(Int.self, forKey: .pruned) ?? 0
         coldStart = try c.decodeIfPresent(Int.self, forKey: .coldStart) ?? 0
+        news = try c.decodeIfPresent(Int.self, forKey: .news) ?? 0
+        updates = try c.decodeIfPresent(Int.self, forKey: .updates) ?? 0
+        attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
     }
 }
 
@@ -68,6 +80,10 @@ public struct Detector {
     var silence = SilenceWatch()
     /// Young principals' cold-start alerts so far (one per distinct action).
     var coldStart = ColdStartWatch()
+    /// Folded evidence waiting for its incident's update alert.
+    var updates = IncidentUpdates()
+    /// Suspect principals' first high-impact calls alerted in their open anomaly finding (hashes).
+    var suspectCalls: [String: [UInt64]] = [:]
     var newest: Int64 = Int64.min
     var sincePrune = 0
     public internal(set) var counters = DetectorCounters()
@@ -117,6 +133,7 @@ public struct Detector {
         for pass in 0..<2 { for i in pass == 0 ? specific : wideRules {
             let r = rules.rules[i]
             guard r.matchesAction(e.action), r.matchesOutcome(e.outcome) else { continue }
+            if r.firstUse && fv.context.actionLastSeen != nil { continue }
             if !r.principalTypes.isEmpty && !r.principalTypes.contains(e.principalType) { continue }
             if let c = r.condition {
                 if view == nil { view = RecordView(e) }
@@ -127,24 +144,29 @@ public struct Detector {
                 if view == nil { view = RecordView(e) }
                 weight = max(1, view!.values(f).count)
             }
-            switch ruleHit(i, r, e, fv, score, weight: weight) {
+            var target: [String] = []
+            if let t = r.target {
+                if view == nil { view = RecordView(e) }
+                target = view!.values(t).compactMap(RecordView.text)
+            }
+            switch ruleHit(i, r, e, fv, score, weight: weight, target: target) {
             case .counted:
                 continue
             case .joined:
-                break
+                fold(e, finding: r.id, kind: .rule, severity: r.severity(for: e.outcome), attack: r.attack, score: score)
             case .fired(let f):
                 out.alerts.append(assign(f))
             }
             out.ruleMatched = true
-            if r.severity >= .high { out.severe = true }
+            if r.severity(for: e.outcome) >= .high { out.severe = true }
         } }
         if let index = sigmaIndex[e.source] { sigma(index, e, fv, score, &out) }
         for (source, limit) in silence.observe(e, watermark: newest, factor: config.silenceFactor, floor: config.silenceFloor) {
             out.alerts.append(assign(silenceFinding(source, limit: limit, at: e)))
         }
-        if e.accessKeyID != nil, let hit = credentials.observe(e) {
+        if e.accessKeyID != nil, let hit = credentials.observe(e, ranges: rules.awsRanges) {
             counters.ruleFindings += 1
-            out.alerts.append(assign(credentialFinding(e, fv, score, kind: hit.kind, bound: hit.bound, network: hit.network)))
+            out.alerts.append(assign(credentialFinding(e, fv, score, hit)))
             out.ruleMatched = true
             out.severe = true
         }
@@ -156,7 +178,13 @@ public struct Detector {
             anomalyRaised = true
             if let last = openAnomaly(e), e.time - last <= config.anomalyCooldown, e.time >= last {
                 markAnomaly(e)
-                counters.joined += 1
+                if !out.ruleMatched, let f = suspectCall(e, fv, score, window: windowIDs) {
+                    out.alerts.append(assign(f))
+                } else {
+                    counters.joined += 1
+                    fold(e, finding: "anomaly", kind: .anomaly, severity: score >= 0.85 ? .high : (score >= 0.78 ? .medium : .low),
+                         attack: [], score: score)
+                }
             } else {
                 markAnomaly(e)
                 let f = anomalyFinding(e, fv, score, attribution(), windowIDs())
@@ -175,11 +203,20 @@ public struct Detector {
             counters.coldStart += 1
             out.alerts.append(assign(f))
         }
-        if let last = openAnomaly(e), e.time >= last, e.time - last <= config.anomalyCooldown { out.suspect = true }
+        if let last = openAnomaly(e), e.time >= last, e.time - last <= config.anomalyCooldown {
+            out.suspect = true
+            // Held as suspect: its novel high-impact calls alert rather than wait silently.
+            if !anomalyRaised, !out.ruleMatched, out.alerts.isEmpty, let f = suspectCall(e, fv, score, window: windowIDs) {
+                out.anomalous = true
+                out.alerts.append(assign(f))
+            }
+        }
         // Findings about the event's principal name who is behind it; a silent source has no actor.
         if !out.alerts.isEmpty, let actor = e.resolvedActor {
             for i in out.alerts.indices where out.alerts[i].finding.kind != .silence { out.alerts[i].finding.actor = actor }
         }
+        out.updates = dueUpdates()
+        counters.updates += out.updates.count
         sincePrune += 1
         if sincePrune >= 4096 || bursts.count + anomalyOpen.count + incidents.count > config.maxTracked { prune() }
         return out
@@ -204,6 +241,7 @@ public struct Detector {
 
     /// Gives a finding its incident: the open incident of its principal if recent enough.
     mutating func assign(_ f: Finding) -> Alert {
+        if f.kind != .silence { updates.reported(f.principal, at: f.time) }
         if var inc = incidents[f.principal], f.time - inc.last <= config.incidentGap {
             inc.last = max(inc.last, f.time)
             incidents[f.principal] = inc
@@ -222,6 +260,7 @@ public struct Detector {
 
     /// Opens or extends the principal's anomaly finding at the event's time.
     mutating func markAnomaly(_ e: AccessEvent) {
+        if let last = anomalyOpen[e.principal], e.time - last > config.anomalyCooldown { suspectCalls[e.principal] = nil }
         anomalyOpen[e.principal] = e.time
         anomalyFilter.insert(e.identity.principal)
     }
@@ -241,6 +280,8 @@ public struct Detector {
         bursts = bursts.filter { $0.value.last >= horizon }
         anomalyOpen = anomalyOpen.filter { $0.value >= horizon }
         coldStart.prune(before: horizon)
+        updates.prune(before: horizon)
+        suspectCalls = suspectCalls.filter { anomalyOpen[$0.key] != nil }
         incidents = incidents.filter { $0.value.last >= horizon }
         let tracked = bursts.count + anomalyOpen.count + incidents.count
         if tracked > config.maxTracked {
@@ -256,62 +297,6 @@ public struct Detector {
         }
         counters.pruned += before - (bursts.count + anomalyOpen.count + incidents.count)
         counters.pruned += credentials.prune(newest: newest)
-    }
-}
-
-/// The Sigma rules of one format: by event name or principal type where the rule requires one, and
-/// the rest (`wide`), which see every record of the format. Rule indices ascend in each list.
-struct SigmaIndex {
-    var byEventName: [CaseFoldedName: [Int]] = [:]
-    var byPrincipalType: [CaseFoldedName: [Int]] = [:]
-    var wide: [Int] = []
-
-    mutating func add(_ i: Int, _ s: SigmaRule) {
-        if let names = s.eventNames {
-            for n in names { byEventName[CaseFoldedName(Substring(n)), default: []].append(i) }
-        } else if let types = s.principalTypes {
-            for t in types { byPrincipalType[CaseFoldedName(Substring(t)), default: []].append(i) }
-        } else {
-            wide.append(i)
-        }
-    }
-
-    /// The rules to evaluate for an event, in rule order (so alerts come out in a stable order).
-    /// CloudTrail events are looked up by event name (the operation) and principal type, which the
-    /// parser copies from the record as they are.
-    func candidates(_ e: AccessEvent) -> [Int] {
-        guard e.source == .cloudtrail else { return wide }
-        let named = byEventName.isEmpty ? nil : byEventName[CaseFoldedName(e.operation)]
-        let typed = byPrincipalType.isEmpty ? nil : byPrincipalType[CaseFoldedName(Substring(e.principalType))]
-        switch (named, typed) {
-        case (nil, nil): return wide
-        case (let n?, nil): return n
-        case (nil, let t?): return t
-        case (let n?, let t?): return Array(Set(n + t)).sorted()
-        }
-    }
-
-    /// Adds the wide rules into every indexed list once, so an event's candidates are one lookup.
-    mutating func finish() {
-        guard !wide.isEmpty else { return }
-        for k in byEventName.keys { byEventName[k] = Array(Set(byEventName[k]! + wide)).sorted() }
-        for k in byPrincipalType.keys { byPrincipalType[k] = Array(Set(byPrincipalType[k]! + wide)).sorted() }
-    }
-}
-
-/// A name hashed and compared ignoring ASCII case, without building a lower-cased copy (Sigma
-/// matches event names case-insensitively; the lookup runs on every event).
-struct CaseFoldedName: Hashable {
-    let name: Substring
-
-    init(_ name: Substring) { self.name = name }
-
-    func hash(into h: inout Hasher) {
-        for c in name.utf8 { h.combine(ASCIICase.lower(c)) }
-    }
-
-    static func == (a: CaseFoldedName, b: CaseFoldedName) -> Bool {
-        a.name.utf8.count == b.name.utf8.count && zip(a.name.utf8, b.name.utf8).allSatisfy { ASCIICase.lower($0) == ASCIICase.lower($1) }
     }
 }
 
@@ -351,9 +336,18 @@ struct BurstState: Sendable, Codable {
     /// a match with another action inside the quiet period is a new alert of the same incident, a
     /// repeat joins. At most `BurstState.alertedCap`; nil in checkpoints written before it existed.
     var alerted: [String]?
-    /// Beyond this many distinct actions in one quiet period, further new actions join (bounded
-    /// state, and a cap on alerts one rule can raise for one principal per period).
+    /// Beyond this many alerts in one quiet period, further news joins (bounded state, and a cap on
+    /// alerts one rule can raise for one principal per period).
     static let alertedCap = 32
+    /// What this period's alerts showed (``MatchFacets`` keys); nil in checkpoints written before it.
+    var shown: [UInt64]?
+    /// Alerts raised in this quiet period beyond the first (news).
+    var newsAlerts: Int?
+    /// Burst rules: matches inside the quiet period that show something new, counted towards a burst
+    /// of their own (its weight, its first time, its events newest last).
+    var novelTotal: Int?
+    var novelSince: Int64?
+    var novelIDs: [String]?
 }
 
 struct IncidentState: Sendable, Codable {

@@ -19,6 +19,10 @@ public struct DetectorSnapshot: Codable, Sendable {
     var silence: SilenceWatch?
     /// Cold-start alerts per young principal (absent in snapshots written before it existed).
     var coldStart: ColdStartWatch?
+    /// Folded evidence awaiting its update alerts (absent in snapshots written before it existed).
+    var updates: IncidentUpdates?
+    /// Suspect principals' high-impact calls alerted (absent in snapshots written before it existed).
+    var suspectCalls: [String: [UInt64]]?
     public var counters: DetectorCounters
 
     /// Burst state keyed by rule ID (not index), so snapshots read the same after rules are reordered.
@@ -35,7 +39,8 @@ extension Detector {
         let entries = bursts.map { DetectorSnapshot.BurstEntry(rule: rules.rules[$0.key.rule].id, principal: $0.key.principal, state: $0.value) }
             .sorted { $0.rule != $1.rule ? $0.rule < $1.rule : $0.principal < $1.principal }
         return DetectorSnapshot(ruleIDs: rules.rules.map(\.id), bursts: entries, anomalyOpen: anomalyOpen, incidents: incidents,
-                                newest: newest, sincePrune: sincePrune, credentials: credentials, silence: silence, coldStart: coldStart, counters: counters)
+                                newest: newest, sincePrune: sincePrune, credentials: credentials, silence: silence, coldStart: coldStart,
+                                updates: updates, suspectCalls: suspectCalls, counters: counters)
     }
 
     /// Restores a detector; throws when the snapshot's version or rules do not match.
@@ -60,6 +65,8 @@ extension Detector {
         credentials = s.credentials ?? CredentialBinding()
         silence = s.silence ?? SilenceWatch()
         coldStart = s.coldStart ?? ColdStartWatch()
+        updates = s.updates ?? IncidentUpdates()
+        suspectCalls = s.suspectCalls ?? [:]
         counters = s.counters
     }
 }

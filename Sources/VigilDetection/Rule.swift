@@ -13,6 +13,18 @@ public struct Rule: Decodable, Sendable {
     public var principalTypes: [String]
     /// Which outcomes count: `success` (default), `failure` (denied or error) or `any`.
     public var outcome: String
+    /// Attempts count: with outcome `success`, a failed call (denied, or an error) matches too, and
+    /// its finding is one severity step lower and says it was attempted, naming the error code.
+    /// For critical actions an attacker tries before they hold the permission.
+    public var attempts: Bool
+    /// Fires only on the principal's first use of the action (no history of it in its baseline):
+    /// for calls that are routine for the few principals that make them (SSM commands, Bedrock
+    /// invocations, federation tokens) and telling for any other.
+    public var firstUse: Bool
+    /// Record path whose values name what the call acts on (a port, a CIDR, a layer), beside the
+    /// event's resource: a match with another target inside the rule's quiet period is news, an
+    /// alert of its own. Nil: the resource alone.
+    public var target: String?
     /// Conditions on the raw record (dotted paths), or on `$actor`, `$account`, `$principal` ...
     public var condition: Condition?
     /// Fire only when this many matching events fall within `window`.
@@ -31,7 +43,8 @@ public struct Rule: Decodable, Sendable {
     public var sigma: SigmaRule?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, title, severity, attack, actions, principalTypes, outcome, `where`, threshold, countField, window, dedupe, text
+        case id, title, severity, attack, actions, principalTypes, outcome, attempts, firstUse, target, `where`, threshold, countField
+        case window, dedupe, text
     }
 
     public init(from decoder: Decoder) throws {
@@ -45,6 +58,9 @@ public struct Rule: Decodable, Sendable {
         actions = try c.decodeIfPresent([String].self, forKey: .actions) ?? []
         principalTypes = try c.decodeIfPresent([String].self, forKey: .principalTypes) ?? []
         outcome = try c.decodeIfPresent(String.self, forKey: .outcome) ?? "success"
+        attempts = try c.decodeIfPresent(Bool.self, forKey: .attempts) ?? false
+        firstUse = try c.decodeIfPresent(Bool.self, forKey: .firstUse) ?? false
+        target = try c.decodeIfPresent(String.self, forKey: .target)
         condition = try c.decodeIfPresent(Condition.self, forKey: .where)
         threshold = try c.decodeIfPresent(Int.self, forKey: .threshold) ?? 1
         countField = try c.decodeIfPresent(String.self, forKey: .countField)
@@ -70,6 +86,9 @@ public struct Rule: Decodable, Sendable {
         actions = []
         principalTypes = []
         outcome = "any"
+        attempts = false
+        firstUse = false
+        target = nil
         condition = nil
         threshold = 1
         countField = nil
@@ -81,6 +100,10 @@ public struct Rule: Decodable, Sendable {
 
     public func validate() throws {
         guard ["success", "failure", "any"].contains(outcome) else { throw ConfigError.invalid("rule \(id): outcome must be success|failure|any") }
+        if attempts && outcome != "success" { throw ConfigError.invalid("rule \(id): attempts needs outcome success (failures then match one severity lower)") }
+        if target.map({ !$0.hasPrefix("$") }) == true, actions.isEmpty || actions.contains(where: { $0.hasSuffix("*") }) {
+            throw ConfigError.invalid("rule \(id): a target on record fields needs exact action names")
+        }
         guard threshold >= 1, threshold <= 100_000 else { throw ConfigError.invalid("rule \(id): threshold must be 1…100000") }
         if condition?.needsRecord == true || (countField.map { !$0.hasPrefix("$") } ?? false), actions.isEmpty || actions.contains(where: { $0.hasSuffix("*") }) {
             throw ConfigError.invalid("rule \(id): conditions on record fields need exact action names")
@@ -103,8 +126,19 @@ public struct Rule: Decodable, Sendable {
         switch outcome {
         case "any": return true
         case "failure": return o != .success
-        default: return o == .success
+        default: return o == .success || attempts
         }
+    }
+
+    /// A rule about the caller rather than specific actions (no action list, or a prefix).
+    var isWide: Bool { actions.isEmpty || actions.contains { $0.hasSuffix("*") } }
+
+    /// True when this match is an attempt: a failed call matched only because attempts count.
+    func isAttempt(_ o: Outcome) -> Bool { attempts && o != .success }
+
+    /// The severity of a match: one step lower for an attempt (never below info).
+    func severity(for o: Outcome) -> Severity {
+        isAttempt(o) ? Severity(rawValue: max(0, severity.rawValue - 1)) ?? severity : severity
     }
 }
 
@@ -113,6 +147,9 @@ public struct RuleSet: Sendable {
     public var rules: [Rule]
     /// Cold-start priors (`Models/priors.json`); empty: no cold-start alerts.
     public var priors: ActionPriors = .none
+    /// AWS's published address ranges (`Models/aws-ip-ranges.txt`); nil: compute credentials are
+    /// not checked against them (only against the network they were first used from).
+    public var awsRanges: AddressRanges?
 
     public init(rules: [Rule]) { self.rules = rules }
 
@@ -140,7 +177,9 @@ public struct RuleSet: Sendable {
     /// Actions whose raw record some rule inspects: the parser keeps those bytes.
     public var detailActions: Set<String> {
         var s = Set<String>()
-        for r in rules where r.condition?.needsRecord == true || r.countField != nil { s.formUnion(r.actions) }
+        for r in rules where r.condition?.needsRecord == true || r.countField != nil || r.target.map({ !$0.hasPrefix("$") }) == true {
+            s.formUnion(r.actions)
+        }
         return s
     }
 

@@ -37,7 +37,23 @@ public struct FormatParser: RecordParser, Sendable {
     public func parse(_ record: UnsafeRawBufferPointer, position: SourcePosition, path: inout ParsePath,
                       symbols: SymbolTable = .uninterned) -> ParseResult {
         path = .full
-        switch format ?? FormatDetector.detect(record) {
+        let detected = format ?? FormatDetector.detect(record)
+        let result = parse(record, as: detected, position: position, path: &path, symbols: symbols)
+        // A record a forwarder wrapped (EventBridge `detail`, Splunk HEC `event`, an Elastic hit's
+        // `_source`, a JSON text under `message`): the record inside, when it parses.
+        guard case .bad = result, format != .s3Access, detected != .s3Access, let inner = Envelope.unwrap(record) else { return result }
+        return inner.withUnsafeBytes { b in
+            var innerPath = ParsePath.full
+            let r = parse(b, as: format ?? FormatDetector.detect(b), position: position, path: &innerPath, symbols: symbols)
+            guard case .event = r else { return result }
+            path = .unwrapped
+            return r
+        }
+    }
+
+    private func parse(_ record: UnsafeRawBufferPointer, as f: SourceFormat?, position: SourcePosition, path: inout ParsePath,
+                       symbols: SymbolTable) -> ParseResult {
+        switch f {
         case .cloudtrail: return cloudtrail.parse(record, position: position, path: &path, symbols: symbols)
         case .gcpAudit: return gcp.parse(record, position: position).withKeys()
         case .azureActivity, .entra, .azureStorage: return azure.parse(record, position: position).withKeys()

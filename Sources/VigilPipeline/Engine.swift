@@ -197,6 +197,8 @@ public final class Engine {
         case .parsed(let c):
             stats.parseFast += c.fast
             stats.parseFull += c.full
+            stats.parseTimeFallback += c.timeFallback
+            stats.parseUnwrapped += c.unwrapped
             (stats.symbols, stats.symbolBytes, stats.symbolResets) = (c.symbols, c.symbolBytes, c.symbolResets)
             stats.records += c.counted
             stats.events += c.counted
@@ -303,6 +305,12 @@ public final class Engine {
                 stats.alerts += 1
                 try self.emit(for: e, detector.raise(reach.finding(for: e, score: score)), emit)
             }
+            // Update alerts that came due at this event's time: of this principal's incident, or of
+            // another's (then this event is not their context: responders get none).
+            for u in d.updates {
+                stats.alerts += 1
+                if u.finding.principal == e.principal { try self.emit(for: e, u, emit) } else { try emit(u) }
+            }
         } else {
             // Training: no detector, so hold back what the forest itself finds anomalous.
             held = score >= config.detector.anomalyThreshold && forest.isReady
@@ -377,6 +385,7 @@ public final class Engine {
         stats.eventsStitched = stitcher.counters.stitched
         stats.identityPruned = stitcher.counters.pruned
         stats.coldStartAlerts = detector.counters.coldStart
+        (stats.alertsNews, stats.alertsUpdates, stats.alertsAttempts) = (detector.counters.news, detector.counters.updates, detector.counters.attempts)
         stats.driftKS = Feature.allCases.map { ($0.name, drift.latest[$0.rawValue]) }
     }
 }

@@ -166,7 +166,12 @@ public final class RecordStream {
             let pos = SourcePosition(input: name, offset: offset, line: line)
             var path = ParsePath.full
             let result = parser.parse(bytes, position: pos, path: &path, symbols: symbols)
-            if path == .fast { counts.fast += 1 } else { counts.full += 1 }
+            switch path {
+            case .fast: counts.fast += 1
+            case .full: counts.full += 1
+            case .timeFallback: counts.full += 1; counts.timeFallback += 1
+            case .unwrapped: counts.full += 1; counts.unwrapped += 1
+            }
             return item(result, pos, bytes)
         }
     }
@@ -183,6 +188,9 @@ public final class RecordStream {
 public struct ParseCounts: Sendable {
     public var fast = 0
     public var full = 0
+    /// Of `full`: times taken from `@timestamp`, records unwrapped from an envelope.
+    public var timeFallback = 0
+    public var unwrapped = 0
     public var counted = 0
     /// The reading thread's symbol table as it stands (gauges, not increments).
     public var symbols = 0

@@ -54,6 +54,15 @@ public struct RunStats: Sendable {
     /// non-ASCII, duplicate fields, pretty-printed and `Records` files when framed apart).
     public var parseFast = 0
     public var parseFull = 0
+    /// Of those read by the full parsers: CloudTrail records whose time came from `@timestamp` (a
+    /// SIEM export without `eventTime`), and records read from inside a forwarder's envelope.
+    public var parseTimeFallback = 0
+    public var parseUnwrapped = 0
+    /// Alerts raised inside an open finding because they showed something new, update alerts of
+    /// open incidents, and findings on failed calls (attempts).
+    public var alertsNews = 0
+    public var alertsUpdates = 0
+    public var alertsAttempts = 0
     /// The reader's symbol table (``SymbolTable``) at the end: values held, bytes they are
     /// accounted as, and times it filled up and started over.
     public var symbols = 0
@@ -84,7 +93,8 @@ public struct RunStats: Sendable {
         o += ",\"dormant_forgotten\":\(dormantForgotten),\"detector_pruned\":\(detectorPruned)"
         o += ",\"log_sources\":\(logSources),\"log_sources_untracked\":\(logSourcesUntracked),\"credentials_bound\":\(credentialsBound)"
         o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"identity_pruned\":\(identityPruned),\"cold_start_alerts\":\(coldStartAlerts)"
-        o += ",\"parse_fast\":\(parseFast),\"parse_full\":\(parseFull)"
+        o += ",\"parse_fast\":\(parseFast),\"parse_full\":\(parseFull),\"parse_time_fallback\":\(parseTimeFallback),\"parse_unwrapped\":\(parseUnwrapped)"
+        o += ",\"alerts_news\":\(alertsNews),\"alerts_updates\":\(alertsUpdates),\"alerts_attempts\":\(alertsAttempts)"
         o += ",\"symbols\":\(symbols),\"symbol_bytes\":\(symbolBytes),\"symbol_resets\":\(symbolResets)"
         if checkpointBases + checkpointDeltas > 0 {
             o += ",\"checkpoint_bases\":\(checkpointBases),\"checkpoint_deltas\":\(checkpointDeltas),\"checkpoint_records\":\(checkpointRecords)"

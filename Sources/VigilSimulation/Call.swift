@@ -12,6 +12,8 @@ struct Call {
     var error: String?
     var errorMessage: String?
     var data = false
+    /// The VPC endpoint the call came through (then the source address is a private one).
+    var vpcEndpoint: String?
 
     init(_ service: String, _ name: String, readOnly: Bool, request: String = "null") {
         self.service = service
@@ -51,6 +53,7 @@ enum RecordWriter {
         o += ",\"requestID\":\"\(requestID)\",\"eventID\":\"\(eventID)\",\"readOnly\":\(c.readOnly)"
         if let r = c.resources { o += ",\"resources\":\(r)" }
         o += ",\"eventType\":\"AwsApiCall\",\"managementEvent\":\(!c.data),\"recipientAccountId\":\"\(actor.account)\""
+        if let v = c.vpcEndpoint { o += ",\"vpcEndpointId\":\"\(v)\",\"vpcEndpointAccountId\":\"\(actor.account)\"" }
         o += ",\"eventCategory\":\"\(c.data ? "Data" : "Management")\"}"
         return o
     }

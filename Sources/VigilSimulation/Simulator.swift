@@ -9,6 +9,10 @@ public struct SimulationConfig: Sendable {
     public var clouds: Set<String> = ["aws"]
     /// First day, midnight UTC (ms). Default: Monday 2026-11-02.
     public var start: Int64 = EventTime.parse("2026-11-02T00:00:00Z")!
+    /// Scenarios beyond the default set (``Simulator/extraScenarioNames``), by name.
+    public var extraScenarios: [String] = []
+    /// With false, the extra scenarios' principals go about their routine and no attack happens.
+    public var extraAttacks = true
 
     public init(days: Int = 7, principals: Int = 150, seed: UInt64 = 42) {
         self.days = days
@@ -19,6 +23,9 @@ public struct SimulationConfig: Sendable {
     public func validate() throws {
         guard days >= 4, days <= 90 else { throw ConfigError.invalid("--days must be 4…90 (attacks need a few days of history)") }
         guard principals >= 40, principals <= 5000 else { throw ConfigError.invalid("--principals must be 40…5000") }
+        for n in extraScenarios where !Simulator.extraScenarioNames.contains(n) {
+            throw ConfigError.invalid("--scenario \(n) is not one of \(Simulator.extraScenarioNames.joined(separator: ", "))")
+        }
     }
 }
 
@@ -78,6 +85,7 @@ public struct Simulator {
         if config.clouds.contains("gcp") { gcpActivity() }
         if config.clouds.contains("azure") { azureActivity() }
         if config.clouds.count > 1 { s3AccessActivity() }
+        extraScenarios()
         events.sort { $0.time != $1.time ? $0.time < $1.time : $0.seq < $1.seq }
         cloud.sort { $0.time != $1.time ? $0.time < $1.time : $0.seq < $1.seq }
         var csv = "eventID,label,scenario\n"

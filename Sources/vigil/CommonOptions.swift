@@ -25,6 +25,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Cold-start priors: what each kind of call can do, used while a principal's baseline is young (default: Models/priors.json found as the rules file is, or $VIGIL_PRIORS; 'none' turns cold-start alerts off).", valueName: "path|none"))
     var priors: String?
 
+    @Option(name: .customLong("aws-ranges"), help: ArgumentHelp("AWS's published address ranges, to tell an instance's own calls from its credentials used outside AWS: the compact copy Vigil ships (default: Models/aws-ip-ranges.txt found as the rules file is, or $VIGIL_AWS_RANGES), or a newer ip-ranges.json exactly as AWS publishes it; 'none' turns that check off.", valueName: "path|none"))
+    var awsRanges: String?
+
     @Option(name: .customLong("dead-letter"), help: ArgumentHelp("Write records that cannot be used (with position and reason) to this JSONL file.", valueName: "path"))
     var deadLetter: String?
 
@@ -78,6 +81,7 @@ struct EngineOptions: ParsableArguments {
         var ruleSet = try RulesLocator.load(explicit: rules)
         ruleSet.rules += extraRules
         ruleSet.priors = try PriorsLocator.load(explicit: priors)
+        ruleSet.awsRanges = try RangesLocator.load(explicit: awsRanges)
         if let cp = session?.restored {
             if model != nil && !quiet {
                 printError("vigil: resuming from the checkpoint in \(session!.directory.path); --model \(model!) is not used")
@@ -218,6 +222,17 @@ enum PriorsLocator {
         return try ModelFileLoader.load(explicit, relative: "Models/priors.json", env: "VIGIL_PRIORS",
                                         missing: "no cold-start priors found: pass --priors PATH (or --priors none) or set VIGIL_PRIORS",
                                         decode: ActionPriors.load(json:))
+    }
+}
+
+/// Finds AWS's address ranges as the rules file is found: `--aws-ranges PATH`, `$VIGIL_AWS_RANGES`,
+/// `Models/aws-ip-ranges.txt` installed or above the binary, or in the current directory. `none`: off.
+enum RangesLocator {
+    static func load(explicit: String?) throws -> AddressRanges? {
+        if explicit == "none" { return nil }
+        return try ModelFileLoader.load(explicit, relative: "Models/aws-ip-ranges.txt", env: "VIGIL_AWS_RANGES",
+                                        missing: "no AWS address ranges found: pass --aws-ranges PATH (or --aws-ranges none) or set VIGIL_AWS_RANGES",
+                                        decode: AddressRanges.parse)
     }
 }
 

@@ -28,23 +28,24 @@ import VigilTestSupport
 
     @Test func aRepeatAfterARestart_isNotAlertedAgain() throws {
         var d = Detector(config: DetectorConfig(), rules: try Self.rulesWithPriors())
-        #expect(coldAlerts(&d, "ssm:SendCommand", id: "a").count == 1)
+        // (Calls no rule covers: where a rule speaks, as for SSM's SendCommand, the priors do not.)
+        #expect(coldAlerts(&d, "ecs:ExecuteCommand", id: "a").count == 1)
         let data = try JSONEncoder().encode(d.snapshot())
         var restored = try Detector(config: DetectorConfig(), rules: Self.rulesWithPriors(),
                                     snapshot: JSONDecoder().decode(DetectorSnapshot.self, from: data))
-        #expect(coldAlerts(&restored, "ssm:SendCommand", id: "b", time: 1_700_000_060_000).isEmpty)
+        #expect(coldAlerts(&restored, "ecs:ExecuteCommand", id: "b", time: 1_700_000_060_000).isEmpty)
         #expect(restored.counters.coldStart == 1)
         // Another high-impact call is its own alert, in the same incident.
-        let next = coldAlerts(&restored, "ssm:StartSession", id: "c", time: 1_700_000_120_000)
+        let next = coldAlerts(&restored, "ssm:CreateAssociation", id: "c", time: 1_700_000_120_000)
         #expect(next.count == 1)
         #expect(next.first?.incident == restored.snapshot().incidents.values.first?.id)
     }
 
     @Test func aPrincipalGetsAtMostEightColdStartAlerts() throws {
         var d = Detector(config: DetectorConfig(), rules: try Self.rulesWithPriors())
-        let calls = ["ssm:SendCommand", "ssm:StartSession", "ssm:CreateAssociation", "ecs:ExecuteCommand", "ecs:RunTask",
-                     "glue:CreateDevEndpoint", "codebuild:StartBuild", "batch:SubmitJob", "ec2-instance-connect:SendSSHPublicKey",
-                     "rolesanywhere:CreateTrustAnchor"]
+        let calls = ["ssm:UpdateDocument", "glue:UpdateDevEndpoint", "ssm:CreateAssociation", "ecs:ExecuteCommand", "ecs:RunTask",
+                     "glue:CreateDevEndpoint", "codebuild:StartBuild", "batch:SubmitJob", "cloudshell:CreateSession",
+                     "sagemaker:CreatePresignedNotebookInstanceUrl"]
         var total = 0
         for (i, c) in calls.enumerated() { total += coldAlerts(&d, c, id: "e\(i)", time: 1_700_000_000_000 + Int64(i) * 1000).count }
         #expect(total == ColdStartWatch.maxPerPrincipal)
@@ -54,10 +55,10 @@ import VigilTestSupport
         var d = Detector(config: DetectorConfig(), rules: try Self.rulesWithPriors())
         var mature = young()
         mature.context.learnedEvents = 40
-        let out = d.process(ruleEvent("ssm:SendCommand", id: "m"), features: mature, score: 0, attribution: [], windowIDs: { [] })
+        let out = d.process(ruleEvent("ecs:ExecuteCommand", id: "m"), features: mature, score: 0, attribution: [], windowIDs: { [] })
         #expect(out.alerts.isEmpty)
-        // A denied SendCommand counts half: 0.8 × 1 × 0.5 < 0.75.
-        let denied = d.process(ruleEvent("ssm:SendCommand", outcome: .error, id: "x"), features: young(), score: 0, attribution: [], windowIDs: { [] })
+        // A denied ExecuteCommand counts half: 0.8 × 1 × 0.5 < 0.75.
+        let denied = d.process(ruleEvent("ecs:ExecuteCommand", outcome: .error, id: "x"), features: young(), score: 0, attribution: [], windowIDs: { [] })
         #expect(denied.alerts.isEmpty)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilTestSupport
 @testable import VigilDetection
 
 /// Credentials of an EC2 instance (or ECS task) are bound to the network they are first used from;
@@ -18,7 +19,15 @@ import VigilCore
         return d.process(e, features: quietFeatures(), score: 0.3, attribution: [], windowIDs: { [] }).alerts
     }
 
+    /// The shipped rules with AWS's published ranges, as the command line loads them.
+    static func withRanges() throws -> Detector {
+        var rules = try shippedRules()
+        rules.awsRanges = try AddressRanges.parse(TestSupport.read(TestSupport.packageRoot + "/Models/aws-ip-ranges.txt"))
+        return Detector(config: DetectorConfig(), rules: rules)
+    }
+
     @Test func process_instanceCredentialsFromASecondPublicNetwork_raiseOneHighAlertNamingBothNetworks() throws {
+        // Without the ranges (`--aws-ranges none`) only the network of first use tells.
         var d = try detector()
         #expect(Self.call(&d, ip: "54.240.1.10", minute: 0, id: "a").isEmpty)
         #expect(Self.call(&d, ip: "54.240.1.77", minute: 1, id: "b").isEmpty)      // same /24
@@ -32,6 +41,36 @@ import VigilCore
         let text = a.finding.reasons[0].text
         #expect(text.contains("54.240.1.0/24") && text.contains("198.51.100.0/24") && text.contains("EC2 instance i-0abcdef1234567890"))
         #expect(Self.call(&d, ip: "198.51.100.24", minute: 31, id: "y").isEmpty)   // once per credential
+    }
+
+    @Test func process_withTheRanges_anotherAWSNetworkIsOffNetwork_andOutsideAWSSaysSo() throws {
+        var d = try Self.withRanges()
+        #expect(Self.call(&d, ip: "3.80.12.7", minute: 0, id: "a").isEmpty)         // an EC2 address
+        let moved = Self.call(&d, ip: "52.94.133.131", minute: 5, id: "b")           // AWS, another network
+        #expect(moved.map(\.finding.rule) == ["compute-credentials-off-network"])
+        var e = try Self.withRanges()
+        #expect(Self.call(&e, ip: "3.80.12.7", minute: 0, id: "a", key: "ASIASECOND").isEmpty)
+        let out = try #require(Self.call(&e, ip: "198.51.100.23", minute: 5, id: "x", key: "ASIASECOND").first)
+        #expect(out.finding.rule == "compute-credentials-outside-aws")
+        #expect(out.finding.severity == .high && out.finding.attack.contains("T1552.005"))
+        #expect(out.finding.reasons[0].text.contains("outside AWS's published ranges") && out.finding.reasons[0].text.contains("3.80.12.0/24"))
+    }
+
+    /// The instance reaches AWS through VPC endpoints only (private source addresses, never bound),
+    /// or the trail starts after the theft: the first public use, from outside AWS, is the alert.
+    @Test(arguments: [["10.0.3.4", "10.0.3.4"], []])
+    func process_credentialsNeverSeenFromAPublicAWSAddress_alertOnTheirFirstUseOutsideAWS(_ before: [String]) throws {
+        var d = try Self.withRanges()
+        for (i, ip) in before.enumerated() { #expect(Self.call(&d, ip: ip, minute: Int64(i), id: "v\(i)").isEmpty) }
+        let a = try #require(Self.call(&d, ip: "185.220.101.4", minute: 40, id: "x").first)
+        #expect(a.finding.rule == "compute-credentials-outside-aws" && a.finding.events == ["x"])
+        #expect(!a.finding.reasons[0].text.contains("first used from network"))
+        #expect(Self.call(&d, ip: "185.220.101.9", minute: 41, id: "y").isEmpty)     // once per credential
+        // ECS task credentials are held to the same.
+        let task = "0123456789abcdef0123456789abcdef"
+        #expect(Self.call(&d, ip: "203.0.113.9", minute: 42, id: "t", session: task, key: "ASIATASK").first?.finding.rule == "compute-credentials-outside-aws")
+        // A person's session from the same address is not a compute credential.
+        #expect(Self.call(&d, ip: "185.220.101.4", minute: 43, id: "p", session: "alice@example.com", key: "ASIAPERSON").isEmpty)
     }
 
     @Test func process_otherSessions_areNotBound() throws {

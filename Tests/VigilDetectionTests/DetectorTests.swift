@@ -29,11 +29,23 @@ func quietFeatures() -> FeatureVector {
         #expect(out.severe)
     }
 
-    @Test func process_whenStopLoggingFailed_raisesNothing() throws {
+    /// Attempts count: a denied StopLogging is one severity step below a successful one, and says
+    /// it was attempted, naming the error code.
+    @Test func process_whenStopLoggingFailed_raisesAnAttemptOneSeverityLowerNamingTheErrorCode() throws {
         var d = try detector()
-        let out = d.process(ruleEvent("cloudtrail:StopLogging", outcome: .error), features: quietFeatures(), score: 0.4,
-                            attribution: [], windowIDs: { [] })
-        #expect(out.alerts.isEmpty)
+        var e = ruleEvent("cloudtrail:StopLogging", outcome: .denied)
+        e.errorCode = "AccessDenied"
+        let out = d.process(e, features: quietFeatures(), score: 0.4, attribution: [], windowIDs: { [] })
+        let a = try #require(out.alerts.first)
+        #expect(a.finding.rule == "cloudtrail-logging-stopped" && a.finding.severity == .high)
+        #expect(a.finding.title.hasPrefix("Attempted: "))
+        #expect(a.finding.reasons[0].text.hasPrefix("attempted, and failed with AccessDenied: "))
+        #expect(d.counters.attempts == 1)
+        // A rule that does not count attempts stays quiet on a failure.
+        var q = try detector()
+        var put = ruleEvent("s3:PutBucketAcl", raw: #"{"requestParameters":{"AccessControlPolicy":{"AccessControlList":{"Grant":[{"Grantee":{"URI":"http://acs.amazonaws.com/groups/global/AllUsers"}}]}}}}"#, outcome: .denied)
+        put.errorCode = "AccessDenied"
+        #expect(q.process(put, features: quietFeatures(), score: 0.4, attribution: [], windowIDs: { [] }).alerts.isEmpty)
     }
 
     @Test func process_whenFindingsOfManyPrincipalsExceedTheCap_keepsTheNewestWithinIt() throws {

@@ -14,32 +14,49 @@ import VigilTestSupport
         return try runEngine([.file(path)], rules: rules).alerts
     }
 
-    /// Stratus Red Team's `aws.execution.ssm-send-command` shape: find instances, then run a
-    /// command on them through SSM. No rule in Models/rules.json covers it.
-    static let ssmDetonation: [String] = [
-        TestSupport.cloudTrail(id: "d1", time: "2026-03-02T09:00:00Z", user: "stratus", source: "ec2", name: "DescribeInstances"),
-        TestSupport.cloudTrail(id: "d2", time: "2026-03-02T09:00:05Z", user: "stratus", source: "ssm", name: "SendCommand",
-                               request: "{\"documentName\":\"AWS-RunShellScript\",\"instanceIds\":[\"i-0a1b2c3d4e5f60718\"]}"),
-        TestSupport.cloudTrail(id: "d3", time: "2026-03-02T09:00:09Z", user: "stratus", source: "ssm", name: "SendCommand",
-                               request: "{\"documentName\":\"AWS-RunShellScript\",\"instanceIds\":[\"i-0a1b2c3d4e5f60719\"]}"),
+    /// ECS Exec as an attacker uses it: find the clusters, then open a shell in a running task. No
+    /// rule in Models/rules.json covers it; its priors category does.
+    static let ecsDetonation: [String] = [
+        TestSupport.cloudTrail(id: "d1", time: "2026-03-02T09:00:00Z", user: "stratus", source: "ecs", name: "ListClusters"),
+        TestSupport.cloudTrail(id: "d2", time: "2026-03-02T09:00:05Z", user: "stratus", source: "ecs", name: "ExecuteCommand",
+                               request: "{\"cluster\":\"prod\",\"task\":\"0123456789abcdef0123456789abcdef\",\"interactive\":true,\"command\":\"/bin/sh\"}"),
+        TestSupport.cloudTrail(id: "d3", time: "2026-03-02T09:00:09Z", user: "stratus", source: "ecs", name: "ExecuteCommand",
+                               request: "{\"cluster\":\"prod\",\"task\":\"fedcba9876543210fedcba9876543210\",\"interactive\":true,\"command\":\"/bin/sh\"}"),
     ]
 
     @Test func aDetonationReplayedAlone_alertsOnItsHighImpactCall_once() throws {
-        let alerts = try replay(Self.ssmDetonation)
+        let alerts = try replay(Self.ecsDetonation)
         let cold = alerts.filter { $0.finding.reasons.first?.feature == "prior:compute-execution" }
-        #expect(cold.count == 1)   // the second SendCommand is the same action: no second alert
+        #expect(cold.count == 1)   // the second ExecuteCommand is the same action: no second alert
         let a = try #require(cold.first)
         #expect(a.finding.events.first == "d2")
         #expect(a.finding.attack.contains("T1651"))
-        #expect(a.finding.reasons[0].text.contains("ssm:SendCommand runs code or commands on compute"))
+        #expect(a.finding.reasons[0].text.contains("ecs:ExecuteCommand runs code or commands on compute"))
         #expect(a.finding.reasons[0].text.contains("no history yet") || a.finding.reasons[0].text.contains("of history"))
         #expect(a.finding.score >= 0.9)
+    }
+
+    /// Stratus Red Team's `aws.execution.ssm-send-command`: a rule speaks (the principal's first
+    /// SendCommand), priors or not, and the cold-start path stays quiet for what the rule covers.
+    @Test func ssmSendCommand_isTheRulesToRaise_withOrWithoutPriors() throws {
+        let lines = [
+            TestSupport.cloudTrail(id: "s1", time: "2026-03-02T09:00:00Z", user: "stratus", source: "ec2", name: "DescribeInstances"),
+            TestSupport.cloudTrail(id: "s2", time: "2026-03-02T09:00:05Z", user: "stratus", source: "ssm", name: "SendCommand",
+                                   request: "{\"documentName\":\"AWS-RunShellScript\",\"instanceIds\":[\"i-0a1b2c3d4e5f60718\"]}"),
+        ]
+        var none = try shippedRules()
+        none.priors = .none
+        for rules in [try shippedRules(), none] {
+            let alerts = try replay(lines, rules: rules)
+            #expect(alerts.map(\.finding.rule) == ["ssm-remote-command"])
+            #expect(alerts.first?.finding.events.first == "s2")
+        }
     }
 
     @Test func withoutPriors_theSameDetonationIsSilent() throws {
         var rules = try shippedRules()
         rules.priors = .none
-        #expect(try replay(Self.ssmDetonation, rules: rules).isEmpty)
+        #expect(try replay(Self.ecsDetonation, rules: rules).isEmpty)
     }
 
     @Test func anEstablishedPrincipal_isNotJudgedByPriors() throws {

@@ -16,10 +16,11 @@ func runEngine(_ inputs: [Input], config: EngineConfig = EngineConfig(), rules: 
     return (alerts, dead, engine.stats, engine)
 }
 
-/// `Models/rules.json` with `Models/priors.json`, as the command line loads them.
+/// `Models/rules.json` with `Models/priors.json` and `Models/aws-ip-ranges.txt`, as the command line loads them.
 func shippedRules() throws -> RuleSet {
     var r = try RuleSet.load(json: TestSupport.read(TestSupport.packageRoot + "/Models/rules.json"))
     r.priors = try ActionPriors.load(json: TestSupport.read(TestSupport.packageRoot + "/Models/priors.json"))
+    r.awsRanges = try AddressRanges.parse(TestSupport.read(TestSupport.packageRoot + "/Models/aws-ip-ranges.txt"))
     return r
 }
 

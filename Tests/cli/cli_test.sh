@@ -38,8 +38,9 @@ echo '{"version":1,"rules":[{"id":"x"}]}' > "$TMP/bad-rules.json"
 check "bad rules file exits 2" exit_code 2 "$VIGIL" replay --rules "$TMP/bad-rules.json" "$SAMPLE"
 echo '{"schema":"vigil.priors/1","date":"2026-12-04","provenance":[],"categories":[]}' > "$TMP/bad-priors.json"
 check "priors file without provenance exits 2" exit_code 2 "$VIGIL" replay --priors "$TMP/bad-priors.json" "$SAMPLE"
-# Cold start: one SSM SendCommand by an identity never seen before, replayed alone.
-echo '{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/stratus","accountId":"123456789012","accessKeyId":"AKIAEXAMPLE","userName":"stratus"},"eventTime":"2026-03-02T09:00:05Z","eventSource":"ssm.amazonaws.com","eventName":"SendCommand","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.30","requestParameters":{"documentName":"AWS-RunShellScript"},"eventID":"cold-1","readOnly":false,"recipientAccountId":"123456789012"}' > "$TMP/cold.json"
+# Cold start: one ECS ExecuteCommand (a shell in a container; no rule covers it) by an identity never
+# seen before, replayed alone.
+echo '{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/stratus","accountId":"123456789012","accessKeyId":"AKIAEXAMPLE","userName":"stratus"},"eventTime":"2026-03-02T09:00:05Z","eventSource":"ecs.amazonaws.com","eventName":"ExecuteCommand","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.30","requestParameters":{"cluster":"prod","interactive":true,"command":"/bin/sh"},"eventID":"cold-1","readOnly":false,"recipientAccountId":"123456789012"}' > "$TMP/cold.json"
 check "cold start: a first high-impact call alerts by its prior, and --priors none turns that off" bash -c "
   '$VIGIL' replay --quiet '$TMP/cold.json' | grep -q 'prior:compute-execution' &&
   [ -z \"\$('$VIGIL' replay --quiet --priors none '$TMP/cold.json')\" ]"
@@ -134,8 +135,21 @@ for line in sys.stdin:
     t = d.pop(\"eventTime\")
     t = t[:-1] + \".000Z\" if \".\" not in t else t
     print(json.dumps({\"@timestamp\": t, \"@version\": \"1\", **d}, ensure_ascii=False, separators=(\",\", \":\")))' > '$TMP/logstash.jsonl' &&
-  '$VIGIL' replay --quiet '$SAMPLE' > '$TMP/orig-alerts.jsonl' && '$VIGIL' replay --quiet '$TMP/logstash.jsonl' > '$TMP/ls-alerts.jsonl' &&
-  test -s '$TMP/orig-alerts.jsonl' && cmp '$TMP/orig-alerts.jsonl' '$TMP/ls-alerts.jsonl'"
+  '$VIGIL' replay --quiet '$SAMPLE' > '$TMP/orig-alerts.jsonl' && '$VIGIL' replay --quiet --stats '$TMP/ls.json' '$TMP/logstash.jsonl' > '$TMP/ls-alerts.jsonl' &&
+  test -s '$TMP/orig-alerts.jsonl' && cmp '$TMP/orig-alerts.jsonl' '$TMP/ls-alerts.jsonl' && python3 -c '
+import json,sys; p=json.load(open(sys.argv[1]))
+assert p[\"parse_time_fallback\"] == p[\"records\"] - p[\"dead_lettered\"] > 60000, p' '$TMP/ls.json'"
+check "SampleLogs' CloudTrail wrapped by EventBridge (detail) and Splunk HEC (event) gives the original's alerts, counted as unwrapped" bash -c "
+  zstd -dc '$SAMPLE' | python3 -c '
+import json, sys
+for i, line in enumerate(sys.stdin):
+    d = json.loads(line)
+    if i % 2: print(json.dumps({\"version\": \"0\", \"detail-type\": \"AWS API Call via CloudTrail\", \"source\": \"aws.cloudtrail\", \"detail\": d}, separators=(\",\", \":\")))
+    else: print(json.dumps({\"time\": 0, \"sourcetype\": \"aws:cloudtrail\", \"event\": d}, separators=(\",\", \":\")))' > '$TMP/wrapped.jsonl' &&
+  '$VIGIL' replay --quiet --stats '$TMP/wr.json' '$TMP/wrapped.jsonl' > '$TMP/wr-alerts.jsonl' &&
+  cmp '$TMP/orig-alerts.jsonl' '$TMP/wr-alerts.jsonl' && python3 -c '
+import json,sys; p=json.load(open(sys.argv[1]))
+assert p[\"parse_unwrapped\"] == p[\"records\"] - p[\"dead_lettered\"] > 60000, p' '$TMP/wr.json'"
 check "S3 server access lines take the fast path too, and the symbol table is counted" bash -c "
   '$VIGIL' replay --quiet --stats '$TMP/s3.json' '$ROOT/SampleLogs/logs/s3-access.log.zst' > /dev/null && python3 -c '
 import json,sys; p=json.load(open(sys.argv[1]))

@@ -36,7 +36,10 @@ public struct CloudTrailParser: RecordParser, Sendable {
             return event
         }
         path = .full
-        return parseFull(record, position: position)
+        var f = CloudTrailFields()
+        if let bad = JSONRecord.read(record, { s, key in f.read(&s, key) }) { return .bad(bad) }
+        if f.eventTime == nil && f.timestamp != nil { path = .timeFallback }
+        return build(f, record, position)
     }
 
     /// The full parser alone (what the fast path is checked against).
@@ -51,7 +54,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
     public func parseFast(_ record: UnsafeRawBufferPointer, position: SourcePosition, symbols: SymbolTable = .uninterned) -> ParseResult? {
         guard record.count > 0 else { return nil }
         var s = SpanScanner(record)
-        guard let spans = CloudTrailSpans.scan(&s), s.atEndAfterBlanks() else { return nil }
+        guard let spans = CloudTrailSpans.scan(&s), !spans.timeFallsBack, s.atEndAfterBlanks() else { return nil }
         return CloudTrailFastBuild(r: spans, record: record, symbols: symbols).build(self, position: position)
     }
 
@@ -63,7 +66,7 @@ public struct CloudTrailParser: RecordParser, Sendable {
                           symbols: SymbolTable = .uninterned) -> LineParse {
         guard line.count > 0 else { return .fallback }
         var s = SpanScanner(line)
-        guard let spans = CloudTrailSpans.scan(&s) else { return .fallback }
+        guard let spans = CloudTrailSpans.scan(&s), !spans.timeFallsBack else { return .fallback }
         let end = s.pos
         guard s.atEndAfterBlanks() else { return .fallback }
         let record = UnsafeRawBufferPointer(rebasing: line[0..<end])
@@ -133,6 +136,10 @@ public enum ParsePath: Sendable {
     case fast
     /// The full parser (escapes, non-ASCII, duplicates, other formats, dead letters).
     case full
+    /// The full parser, the time taken from `@timestamp` (a SIEM export without `eventTime`).
+    case timeFallback
+    /// The full parser, on the record a forwarder's envelope carried (``Envelope``).
+    case unwrapped
 }
 
 /// What the fast path made of one JSON line (``CloudTrailParser/parseLine(_:position:countOnly:)``).

@@ -11,7 +11,7 @@ import VigilSources
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect detection rules (built-in and Sigma).",
-        subcommands: [RulesCheck.self, RulesTest.self]
+        subcommands: [RulesCheck.self, RulesTest.self, RulesRanges.self]
     )
 }
 
@@ -106,5 +106,37 @@ struct RulesTest: ParsableCommand {
         try engine.run(try InputPlanner.expand(paths), emit: { _ in }, deadLetter: { _ in })
         if let f = failure { throw f }
         try out.flush()
+    }
+}
+
+/// `vigil rules ranges`: AWS's `ip-ranges.json` as the compact, dated copy Vigil ships.
+struct RulesRanges: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ranges",
+        abstract: "Print AWS's published address ranges in the compact form of Models/aws-ip-ranges.txt.",
+        discussion: """
+        Reads ip-ranges.json exactly as AWS publishes it (or a compact copy), merges overlapping and adjacent blocks and prints one first-last interval per line under a comment naming the file's createDate and syncToken. Vigil reads either form with --aws-ranges, so this only makes the shipped copy smaller; the README says when to refresh it.
+
+        Examples:
+          curl -sO https://ip-ranges.amazonaws.com/ip-ranges.json
+          vigil rules ranges ip-ranges.json > Models/aws-ip-ranges.txt
+        """
+    )
+
+    @Argument(help: ArgumentHelp("ip-ranges.json as published by AWS, or a compact copy.", valueName: "path"))
+    var path: String
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(code: Exit.input, message: "cannot read \(path)") }
+        let ranges: AddressRanges
+        do {
+            ranges = try AddressRanges.parse(Array(data))
+        } catch {
+            throw Failure.usage("\(path): \(error)")
+        }
+        var out = "# \(ranges.about)\n"
+        out += "# \(ranges.ipv4Intervals) IPv4 and \(ranges.ipv6Intervals) IPv6 intervals (first-last, inclusive), merged by vigil rules ranges\n"
+        out += ranges.intervalLines().joined(separator: "\n") + "\n"
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -29,6 +29,12 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Clouds to simulate, comma-separated: aws (CloudTrail), gcp (Cloud Audit Logs), azure (Activity Log, Entra sign-ins, Storage blob logs). Adding any other cloud also writes S3 server access logs.", valueName: "aws,gcp,azure"))
     var cloud: String = "aws"
 
+    @Option(name: .customLong("scenario"), help: ArgumentHelp("Add a scenario beyond the default set (repeatable): shared-ci-key (an intruder on a Terraform user's key and network, after its own risky apply), instance-credentials-vpc-endpoint, instance-credentials-no-history (an EC2 instance's credentials used from outside AWS), bedrock-hijack (LLMjacking), ssm-command-by-user. Each step is labelled NAME:STEP.", valueName: "name"))
+    var scenarios: [String] = []
+
+    @Flag(name: .customLong("no-scenario-attacks"), help: "With --scenario: only the routine of the scenarios' principals, no attack (what must not alert).")
+    var noScenarioAttacks = false
+
     @Option(help: ArgumentHelp("Directory to write into (created if missing).", valueName: "dir"))
     var out: String
 
@@ -43,7 +49,9 @@ struct Simulate: ParsableCommand {
         guard clouds.contains("aws"), clouds.isSubset(of: ["aws", "gcp", "azure"]) else {
             throw ValidationError("--cloud takes aws, gcp, azure (aws included), comma-separated")
         }
-        do { try SimulationConfig(days: days, principals: principals, seed: seed).validate() } catch {
+        var c = SimulationConfig(days: days, principals: principals, seed: seed)
+        c.extraScenarios = scenarios
+        do { try c.validate() } catch {
             throw ValidationError("\(error)")
         }
     }
@@ -52,6 +60,8 @@ struct Simulate: ParsableCommand {
         let started = Date()
         var config = SimulationConfig(days: days, principals: principals, seed: seed)
         config.clouds = Set(cloud.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        config.extraScenarios = scenarios
+        config.extraAttacks = !noScenarioAttacks
         var sim = Simulator(config: config)
         let output = sim.run()
         do {

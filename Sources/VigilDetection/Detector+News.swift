@@ -82,7 +82,8 @@ struct PendingUpdate: Codable, Sendable {
     var actor: ActorChain?
     /// Events folded since the incident's last alert.
     var count = 0
-    /// Their IDs, oldest first, the newest ``Limits/alertEvidence`` kept.
+    /// Their IDs, oldest first: the newest ``Limits/alertEvidence`` are the evidence (up to twice
+    /// as many are held between trims).
     var events: [String] = []
     /// Per finding folded into (rule ID, or `anomaly`), how many, in order of first fold.
     var findings: [String] = []
@@ -95,6 +96,21 @@ struct PendingUpdate: Codable, Sendable {
     var last: Int64
     /// The update is due at this event time: 15 minutes after the incident's last alert.
     var due: Int64
+}
+
+extension PendingUpdate {
+    mutating func add(_ e: AccessEvent, finding name: String, severity: Severity, attack: [String], score: Double) {
+        count += 1
+        if events.last != e.id { events.append(e.id) }
+        // Trimmed in steps, not per fold (removing the first of a full list shifts the rest).
+        if events.count >= 2 * Limits.alertEvidence { events.removeFirst(events.count - Limits.alertEvidence) }
+        if let i = findings.firstIndex(of: name) { counts[i] += 1 } else { findings.append(name); counts.append(1) }
+        if severity > self.severity { self.severity = severity }
+        for a in attack where !self.attack.contains(a) { self.attack.append(a) }
+        self.score = max(self.score, score)
+        last = max(last, e.time)
+        if actor == nil { actor = e.resolvedActor }
+    }
 }
 
 /// The incidents with folded evidence not yet reported, and when the next is due.
@@ -112,24 +128,18 @@ struct IncidentUpdates: Codable, Sendable {
         lastReport[principal] = max(lastReport[principal] ?? .min, t)
     }
 
-    /// Records one folded match of finding `name` (rule ID or `anomaly`).
+    /// Records one folded match of finding `name` (rule ID or `anomaly`). In place: a principal
+    /// that folds thousands of events (a scraper inside an open finding) costs two lookups each.
     mutating func fold(_ e: AccessEvent, incident: String, finding name: String, kind: FindingKind, severity: Severity,
                        attack: [String], score: Double) {
-        let last = lastReport[e.principal] ?? e.time
-        var p = pending[e.principal] ?? PendingUpdate(incident: incident, principal: e.principal, source: e.source, actor: e.resolvedActor,
-                                                      severity: severity, kind: kind, first: e.time, last: e.time,
-                                                      due: max(e.time, last + Self.every))
-        p.count += 1
-        if p.events.last != e.id { p.events.append(e.id) }
-        if p.events.count > Limits.alertEvidence { p.events.removeFirst(p.events.count - Limits.alertEvidence) }
-        if let i = p.findings.firstIndex(of: name) { p.counts[i] += 1 } else { p.findings.append(name); p.counts.append(1) }
-        if severity > p.severity { p.severity = severity }
-        for a in attack where !p.attack.contains(a) { p.attack.append(a) }
-        p.score = max(p.score, score)
-        p.last = max(p.last, e.time)
-        if p.actor == nil { p.actor = e.resolvedActor }
-        pending[e.principal] = p
-        nextDue = min(nextDue, p.due)
+        if pending[e.principal] == nil {
+            let last = lastReport[e.principal] ?? e.time
+            pending[e.principal] = PendingUpdate(incident: incident, principal: e.principal, source: e.source, actor: e.resolvedActor,
+                                                 severity: severity, kind: kind, first: e.time, last: e.time,
+                                                 due: max(e.time, last + Self.every))
+        }
+        pending[e.principal]!.add(e, finding: name, severity: severity, attack: attack, score: score)
+        nextDue = min(nextDue, pending[e.principal]!.due)
     }
 
     /// The updates due by `now`, in (due, principal) order, removed from `pending`.
@@ -165,7 +175,7 @@ extension Detector {
             var f = Finding(kind: p.kind, rule: p.findings.count == 1 && p.findings[0] != "anomaly" ? p.findings[0] : nil,
                             principal: p.principal, source: p.source, time: p.last, score: p.score, severity: p.severity,
                             attack: p.attack, title: "Update: \(who) went on (\(p.count) more event\(p.count == 1 ? "" : "s") of an open incident)",
-                            reasons: [reason], events: p.events.reversed(), eventsTotal: p.count)
+                            reasons: [reason], events: p.events.suffix(Limits.alertEvidence).reversed(), eventsTotal: p.count)
             f.actor = p.actor
             f.update = true
             updates.reported(p.principal, at: p.last)

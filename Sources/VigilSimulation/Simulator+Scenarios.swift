@@ -129,10 +129,14 @@ extension Simulator {
             }
         }
         guard config.extraAttacks else { return }
-        _ = attack(app, [Call("sts", "GetCallerIdentity", readOnly: true), Call("s3", "ListBuckets", readOnly: true),
-                         Call("iam", "ListAttachedRolePolicies", readOnly: true, request: Call.obj([("roleName", "app-server")]))],
-                   from: day(attackDay) + 3 * EventTime.hour, gapMs: 4_000...30_000, ip: attackerIP, ua: Self.attackerAgents[1],
-                   scenario: "instance-credentials-vpc-endpoint:outside-aws")
+        credentialsUsedOutside(app, probe: Call("iam", "ListAttachedRolePolicies", readOnly: true, request: Call.obj([("roleName", "app-server")])),
+                               at: day(attackDay) + 3 * EventTime.hour, scenario: "instance-credentials-vpc-endpoint:outside-aws")
+    }
+
+    /// What a thief does first with instance credentials: who am I, what is there.
+    mutating func credentialsUsedOutside(_ a: Actor, probe: Call, at t: Int64, scenario: String) {
+        _ = attack(a, [Call("sts", "GetCallerIdentity", readOnly: true), Call("s3", "ListBuckets", readOnly: true), probe],
+                   from: t, gapMs: 4_000...30_000, ip: attackerIP, ua: Self.attackerAgents[3], scenario: scenario)
     }
 
     /// Credentials of an instance the log has no history of, first seen used from outside AWS.
@@ -141,10 +145,8 @@ extension Simulator {
         var batch = Actor(kind: .role, persona: .etl, name: "batch-worker", principalId: "AROA" + rng.upperAlnum(17),
                           accessKey: "ASIA" + rng.upperAlnum(16), account: org.account, ips: [], userAgent: Self.attackerAgents[3])
         batch.session = "i-0" + rng.hex(16)
-        _ = attack(batch, [Call("sts", "GetCallerIdentity", readOnly: true), Call("s3", "ListBuckets", readOnly: true),
-                           Call("s3", "ListObjects", readOnly: true, request: Call.obj([("bucketName", "acme-datalake-raw")]))],
-                   from: day(attackDay) + 5 * EventTime.hour, gapMs: 4_000...30_000, ip: attackerIP, ua: Self.attackerAgents[3],
-                   scenario: "instance-credentials-no-history:outside-aws")
+        credentialsUsedOutside(batch, probe: Call("s3", "ListObjects", readOnly: true, request: Call.obj([("bucketName", "acme-datalake-raw")])),
+                               at: day(attackDay) + 5 * EventTime.hour, scenario: "instance-credentials-no-history:outside-aws")
     }
 
     /// LLMjacking: a developer's key, which never touched Bedrock, checks model access and then

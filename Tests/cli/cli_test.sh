@@ -23,7 +23,7 @@ exit_code() {   # exit_code EXPECTED COMMAND... : passes when the command exits 
 }
 
 # Help is documentation: golden files (regenerate with UPDATE_GOLDEN=1 after an intended change).
-for c in vigil replay tail report train eval score simulate audit rules-check rules-test route worker alerts; do
+for c in vigil replay tail report train eval score simulate audit rules-check rules-test rules-list rules-ranges route worker alerts; do
   args=(); [ "$c" = vigil ] || args=(${c//-/ })
   if [ "${UPDATE_GOLDEN:-}" = 1 ]; then COLUMNS=100 "$VIGIL" "${args[@]}" --help > "$ROOT/Tests/cli/golden/help-$c.txt"; fi
   check "help for '${args[*]:-vigil}' matches its golden file" bash -c "COLUMNS=100 '$VIGIL' ${args[*]} --help | diff -u '$ROOT/Tests/cli/golden/help-$c.txt' -"
@@ -38,6 +38,7 @@ echo '{"version":1,"rules":[{"id":"x"}]}' > "$TMP/bad-rules.json"
 check "bad rules file exits 2" exit_code 2 "$VIGIL" replay --rules "$TMP/bad-rules.json" "$SAMPLE"
 echo '{"schema":"vigil.priors/1","date":"2026-12-04","provenance":[],"categories":[]}' > "$TMP/bad-priors.json"
 check "priors file without provenance exits 2" exit_code 2 "$VIGIL" replay --priors "$TMP/bad-priors.json" "$SAMPLE"
+check "docs/rules.md is what 'vigil rules list' prints for Models/rules.json" bash -c "'$VIGIL' rules list | diff -u '$ROOT/docs/rules.md' -"
 # Cold start: one ECS ExecuteCommand (a shell in a container; no rule covers it) by an identity never
 # seen before, replayed alone.
 echo '{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/stratus","accountId":"123456789012","accessKeyId":"AKIAEXAMPLE","userName":"stratus"},"eventTime":"2026-03-02T09:00:05Z","eventSource":"ecs.amazonaws.com","eventName":"ExecuteCommand","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.30","requestParameters":{"cluster":"prod","interactive":true,"command":"/bin/sh"},"eventID":"cold-1","readOnly":false,"recipientAccountId":"123456789012"}' > "$TMP/cold.json"

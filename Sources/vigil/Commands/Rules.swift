@@ -11,7 +11,7 @@ import VigilSources
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Inspect detection rules (built-in and Sigma).",
-        subcommands: [RulesCheck.self, RulesTest.self, RulesRanges.self]
+        subcommands: [RulesCheck.self, RulesTest.self, RulesList.self, RulesRanges.self]
     )
 }
 
@@ -137,6 +137,43 @@ struct RulesRanges: ParsableCommand {
         var out = "# \(ranges.about)\n"
         out += "# \(ranges.ipv4Intervals) IPv4 and \(ranges.ipv6Intervals) IPv6 intervals (first-last, inclusive), merged by vigil rules ranges\n"
         out += ranges.intervalLines().joined(separator: "\n") + "\n"
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
+
+/// `vigil rules list`: the built-in rules as a Markdown table (docs/rules.md is its output).
+struct RulesList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Print the built-in rules as a Markdown table: what each watches, its severity, and whether it fires on failed calls.",
+        discussion: """
+        One row per rule of the rules file, in file order: id, severity, ATT&CK techniques, the actions it watches (or the principal types, or "any call"), when it fires (a threshold within a window, the principal's first use only), and what a failed call does: "attempt, one lower" (rules with attempts: a failed call fires one severity step lower, naming its error code), "any outcome", "failures only" or "no". docs/rules.md is this command's output for Models/rules.json.
+
+        Example:
+          vigil rules list > docs/rules.md
+        """
+    )
+
+    @Option(help: ArgumentHelp("Built-in rules file (default: Models/rules.json, found as replay finds it).", valueName: "path"))
+    var rules: String?
+
+    func run() throws {
+        let set = try RulesLocator.load(explicit: rules)
+        var out = "# Built-in rules\n\n"
+        out += "`Models/rules.json`, \(set.rules.count) rules, as `vigil rules list` prints them. On failed calls: *attempt, one lower* — a failed "
+        out += "call fires too, one severity step lower, titled \"Attempted: …\" with its error code; *any outcome* — failed or not, same "
+        out += "severity; *failures only*; *no* — only successful calls count.\n\n"
+        out += "| Rule | Severity | ATT&CK | Watches | Fires | On failed calls |\n|---|---|---|---|---|---|\n"
+        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        for r in set.rules {
+            var watches = r.actions.isEmpty ? "any call" : r.actions.map { "`\($0)`" }.joined(separator: ", ")
+            if !r.principalTypes.isEmpty { watches += " by " + r.principalTypes.joined(separator: ", ") }
+            if r.condition != nil { watches += ", with conditions" }
+            var fires = r.threshold > 1 ? "\(r.threshold) in \(EventTime.describe(r.window))" : "each match"
+            if r.firstUse { fires += ", the principal's first use only" }
+            let failures = r.attempts ? "attempt, one lower" : (r.outcome == "any" ? "any outcome" : (r.outcome == "failure" ? "failures only" : "no"))
+            out += "| `\(r.id)` — \(cell(r.title)) | \(r.severity.name) | \(r.attack.joined(separator: ", ")) | \(cell(watches)) | \(fires) | \(failures) |\n"
+        }
         FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "VigilSigma", dependencies: ["VigilCore", "VigilDetection", .product(name: "Yams", package: "Yams")]),
         .target(name: "VigilState", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
+        .target(name: "VigilAWS", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
         // `vigil report`: one self-contained HTML page of alerts, evidence and activity.
         .target(name: "VigilReport", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Operations: /metrics, /healthz and /readyz for a running `vigil tail`.
@@ -79,6 +80,7 @@ let package = Package(
         // Helpers shared by the test targets only: paths to shared fixtures, gzip/zstd writers.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"]),
+        .testTarget(name: "VigilAWSTests", dependencies: ["VigilAWS", "VigilCore"]),
         .testTarget(name: "VigilFramingTests", dependencies: ["VigilFraming", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilRespondersTests", dependencies: ["VigilResponders", "VigilCore", "VigilTestSupport",

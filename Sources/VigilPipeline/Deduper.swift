@@ -1,27 +1,21 @@
-import DequeModule
 import VigilCore
 
 /// Remembers event IDs for `window` ms of event time (at most `cap`), to drop redelivered events.
 ///
-/// IDs are kept as 64-bit FNV-1a hashes (stable across runs, so the memory survives a checkpoint).
-/// O(1) amortised per event.
+/// IDs are kept as 64-bit FNV-1a hashes (stable across runs, so the memory survives a checkpoint),
+/// in arrival order with their times (``DedupeRing``: about 18 bytes per ID). O(1) amortised per
+/// event.
 struct Deduper: Codable {
     let window: Int64
     let cap: Int
-    private var seen: [UInt64: Int64] = [:]
-    private var order: Deque<Entry> = []
+    private var ring = DedupeRing()
     private(set) var evicted = 0
-    /// Entries ever appended and ever removed from the front: entry `i` of `order` is number
+    /// Entries ever appended and ever removed from the front: entry `i` of the ring is number
     /// `removed + i`, which lets a checkpoint write only the entries added since the last one.
     private(set) var appended: UInt64 = 0
     private(set) var removed: UInt64 = 0
     /// `appended` when the last checkpoint was staged (not encoded: a restored run stages a base first).
     private var staged: UInt64 = 0
-
-    struct Entry: Codable {
-        var hash: UInt64
-        var time: Int64
-    }
 
     init(window: Int64, cap: Int) {
         self.window = window
@@ -35,14 +29,12 @@ struct Deduper: Codable {
 
     /// ``isDuplicate(_:at:)`` for an ID whose key (`fnv1a(id)`) the parser computed.
     mutating func isDuplicate(key h: UInt64, at t: Int64) -> Bool {
-        if let prev = seen[h], abs(t - prev) <= window { return true }
-        seen[h] = t
-        order.append(Entry(hash: h, time: t))
+        if let prev = ring.newestTime(of: h), abs(t - prev) <= window { return true }
+        ring.append(h, t)
         appended &+= 1
-        while let first = order.first, first.time < t - window || order.count > cap {
-            order.removeFirst()
+        while let first = ring.first, first.time < t - window || ring.count > cap {
+            ring.removeFirst()
             removed &+= 1
-            if seen[first.hash] == first.time { seen.removeValue(forKey: first.hash) }
             if first.time >= t - window { evicted += 1 }
         }
         return false
@@ -58,8 +50,8 @@ struct Deduper: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(window, forKey: .window)
         try c.encode(cap, forKey: .cap)
-        try c.encode(order.map(\.hash), forKey: .hashes)
-        try c.encode(order.map(\.time), forKey: .times)
+        try c.encode((0..<ring.count).map { ring.entry($0).hash }, forKey: .hashes)
+        try c.encode((0..<ring.count).map { ring.entry($0).time }, forKey: .times)
         try c.encode(evicted, forKey: .evicted)
     }
 
@@ -73,11 +65,8 @@ struct Deduper: Codable {
             throw DecodingError.dataCorruptedError(forKey: .times, in: c, debugDescription: "hashes and times differ in length")
         }
         evicted = try c.decode(Int.self, forKey: .evicted)
-        for (h, t) in zip(hashes, times) {
-            order.append(Entry(hash: h, time: t))
-            seen[h] = t
-        }
-        appended = UInt64(order.count)
+        for (h, t) in zip(hashes, times) { ring.append(h, t) }
+        appended = UInt64(ring.count)
     }
 }
 
@@ -95,7 +84,8 @@ extension Deduper {
         w.u64(removed)
         w.u64(first)
         w.varint(appended - first)
-        for e in order.dropFirst(Int(first - removed)) {
+        for i in Int(first - removed)..<ring.count {
+            let e = ring.entry(i)
             w.u64(e.hash)
             w.zigzag(e.time)
         }
@@ -110,7 +100,7 @@ extension Deduper {
         let full = try r.bool()
         var d = Deduper(window: try r.zigzag(), cap: try r.int())
         if !full, let p = previous {
-            d.order = p.order
+            d.ring = p.ring
             d.removed = p.removed
             d.appended = p.appended
         } else if !full {
@@ -121,24 +111,23 @@ extension Deduper {
         let first = try r.u64()
         let n = try r.count(minBytes: 9)
         if first > d.appended || full {
-            d.order.removeAll()
+            d.ring.removeAll()
             d.removed = first
         } else if first < d.appended {
             throw BinaryError.invalid("dedupe delta overlaps what is restored", at: r.offset)
         }
-        for _ in 0..<n { d.order.append(Entry(hash: try r.u64(), time: try r.zigzag())) }
+        for _ in 0..<n { d.ring.append(try r.u64(), try r.zigzag()) }
         d.appended = first + UInt64(n)
         guard removed >= d.removed, removed <= d.appended else { throw BinaryError.invalid("dedupe counters disagree", at: r.offset) }
-        d.order.removeFirst(Int(removed - d.removed))
+        d.ring.removeFirst(Int(removed - d.removed))
         d.removed = removed
         guard r.isAtEnd else { throw BinaryError.invalid("bytes after the dedupe entries", at: r.offset) }
         return d
     }
 
-    /// Rebuilds the lookup table once every section is applied (the last entry for a hash wins).
+    /// Once every section is applied: what is restored counts as staged (the ring's index is kept
+    /// as entries arrive, the last entry for a hash winning).
     mutating func reindex() {
-        seen.removeAll(keepingCapacity: true)
-        for e in order { seen[e.hash] = e.time }
         staged = appended
     }
 }

@@ -9,7 +9,7 @@ import VigilSources
 final class ReadAhead: @unchecked Sendable {
     private let queue: BoundedQueue<[ReadItem]>
 
-    init(depth: Int = 8) { queue = BoundedQueue(capacity: depth) }
+    init(depth: Int = 4) { queue = BoundedQueue(capacity: depth) }
 
     /// What runs on the reading thread: hands every item, in order, to the sink it is given.
     typealias Producer = (_ sink: (ReadItem) throws -> Void) throws -> Void

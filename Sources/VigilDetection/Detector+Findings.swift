@@ -95,7 +95,7 @@ extension Detector {
             case .counted:
                 continue
             case .joined:
-                break
+                fold(e, finding: r.id, kind: .rule, severity: r.severity, attack: r.attack, score: score)
             case .fired(var f):
                 let fields = s.matchedFields(&record)
                 f.reasons[0].text = "Sigma rule \"\(s.title)\" matched"

@@ -95,7 +95,8 @@ extension Detector {
             case .counted:
                 continue
             case .joined:
-                fold(e, finding: r.id, kind: .rule, severity: r.severity, attack: r.attack, score: score)
+                fold(e, finding: r.id, note: "Sigma rule \"\(s.title)\" (rule by \(s.author.isEmpty ? "unknown author" : s.author); \(s.license))",
+                     kind: .rule, severity: r.severity, attack: r.attack, score: score)
             case .fired(var f):
                 let fields = s.matchedFields(&record)
                 f.reasons[0].text = "Sigma rule \"\(s.title)\" matched"

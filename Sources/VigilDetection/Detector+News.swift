@@ -88,6 +88,9 @@ struct PendingUpdate: Codable, Sendable {
     /// Per finding folded into (rule ID, or `anomaly`), how many, in order of first fold.
     var findings: [String] = []
     var counts: [Int] = []
+    /// Per finding, words its update must carry (a Sigma rule's title, author and licence, which its
+    /// licence asks of everything the rule produces); empty for the others.
+    var notes: [String]? = nil
     var severity: Severity
     var kind: FindingKind
     var attack: [String] = []
@@ -99,12 +102,18 @@ struct PendingUpdate: Codable, Sendable {
 }
 
 extension PendingUpdate {
-    mutating func add(_ e: AccessEvent, finding name: String, severity: Severity, attack: [String], score: Double) {
+    mutating func add(_ e: AccessEvent, finding name: String, note: String, severity: Severity, attack: [String], score: Double) {
         count += 1
         if events.last != e.id { events.append(e.id) }
         // Trimmed in steps, not per fold (removing the first of a full list shifts the rest).
         if events.count >= 2 * Limits.alertEvidence { events.removeFirst(events.count - Limits.alertEvidence) }
-        if let i = findings.firstIndex(of: name) { counts[i] += 1 } else { findings.append(name); counts.append(1) }
+        if let i = findings.firstIndex(of: name) {
+            counts[i] += 1
+        } else {
+            findings.append(name)
+            counts.append(1)
+            notes = (notes ?? Array(repeating: "", count: findings.count - 1)) + [note]
+        }
         if severity > self.severity { self.severity = severity }
         for a in attack where !self.attack.contains(a) { self.attack.append(a) }
         self.score = max(self.score, score)
@@ -130,7 +139,7 @@ struct IncidentUpdates: Codable, Sendable {
 
     /// Records one folded match of finding `name` (rule ID or `anomaly`). In place: a principal
     /// that folds thousands of events (a scraper inside an open finding) costs two lookups each.
-    mutating func fold(_ e: AccessEvent, incident: String, finding name: String, kind: FindingKind, severity: Severity,
+    mutating func fold(_ e: AccessEvent, incident: String, finding name: String, note: String = "", kind: FindingKind, severity: Severity,
                        attack: [String], score: Double) {
         if pending[e.principal] == nil {
             let last = lastReport[e.principal] ?? e.time
@@ -138,7 +147,7 @@ struct IncidentUpdates: Codable, Sendable {
                                                  severity: severity, kind: kind, first: e.time, last: e.time,
                                                  due: max(e.time, last + Self.every))
         }
-        pending[e.principal]!.add(e, finding: name, severity: severity, attack: attack, score: score)
+        pending[e.principal]!.add(e, finding: name, note: note, severity: severity, attack: attack, score: score)
         nextDue = min(nextDue, pending[e.principal]!.due)
     }
 
@@ -159,9 +168,10 @@ struct IncidentUpdates: Codable, Sendable {
 
 extension Detector {
     /// Notes a folded match for its incident's next update alert.
-    mutating func fold(_ e: AccessEvent, finding name: String, kind: FindingKind, severity: Severity, attack: [String], score: Double) {
+    mutating func fold(_ e: AccessEvent, finding name: String, note: String = "", kind: FindingKind, severity: Severity,
+                       attack: [String], score: Double) {
         guard let inc = incidents[e.principal] else { return }
-        updates.fold(e, incident: inc.id, finding: name, kind: kind, severity: severity, attack: attack, score: score)
+        updates.fold(e, incident: inc.id, finding: name, note: note, kind: kind, severity: severity, attack: attack, score: score)
     }
 
     /// Update alerts due at the watermark: what each incident folded since its last alert.
@@ -175,7 +185,10 @@ extension Detector {
             var f = Finding(kind: p.kind, rule: p.findings.count == 1 && p.findings[0] != "anomaly" ? p.findings[0] : nil,
                             principal: p.principal, source: p.source, time: p.last, score: p.score, severity: p.severity,
                             attack: p.attack, title: "Update: \(who) went on (\(p.count) more event\(p.count == 1 ? "" : "s") of an open incident)",
-                            reasons: [reason], events: p.events.suffix(Limits.alertEvidence).reversed(), eventsTotal: p.count)
+                            reasons: [reason] + zip(p.findings, p.notes ?? []).filter { !$1.isEmpty }.map {
+                                Reason(feature: "rule:" + $0, value: 0, baseline: 0, text: $1)
+                            },
+                            events: p.events.suffix(Limits.alertEvidence).reversed(), eventsTotal: p.count)
             f.actor = p.actor
             f.update = true
             updates.reported(p.principal, at: p.last)

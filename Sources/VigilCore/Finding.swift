@@ -18,6 +18,9 @@ public enum Severity: Int, Sendable, Codable, Comparable, CaseIterable {
     }
 
     public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+
+    /// One step lower (an attempt against a success), never below `info`.
+    public var oneLower: Severity { Severity(rawValue: max(0, rawValue - 1)) ?? self }
 }
 
 /// Whether a finding came from the isolation score, a curated rule, or a log source gone quiet.

@@ -77,7 +77,7 @@ extension Detector {
         }
         var events = [e.id]
         for id in window.reversed() where id != e.id && events.count < Limits.alertEvidence { events.append(id) }
-        let who = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
+        let who = Self.shortName(e.principal)
         return Finding(kind: .anomaly, rule: nil, principal: e.principal, source: e.source, time: e.time, score: blended,
                        severity: c.prior >= 0.9 && strength >= 0.8 ? .high : .medium, attack: c.attack,
                        title: "New principal's high-impact call: \(who) \(c.words) (\(e.operation))",

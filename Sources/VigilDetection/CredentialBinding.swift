@@ -95,7 +95,7 @@ struct CredentialBinding: Codable, Sendable {
         if var b = keys.value(forKey: key, hash: hash) {
             guard let net = Self.publicNetwork(e.sourceIP) else { return nil }
             b.last = max(b.last, e.time)
-            let outside = ranges.map { !$0.contains(e.sourceIP!) } ?? false
+            let outside = Self.outside(e.sourceIP, ranges)
             if (net == b.network && !outside) || b.alerted {
                 keys.set(b, forKey: key, hash: hash)
                 return nil
@@ -107,9 +107,15 @@ struct CredentialBinding: Codable, Sendable {
             return outside ? .outsideAWS(kind: kind, bound: before, network: net) : .offNetwork(kind: kind, bound: before, network: net)
         }
         guard let kind = Self.computeKind(e), let net = Self.publicNetwork(e.sourceIP) else { return nil }
-        let outside = ranges.map { !$0.contains(e.sourceIP!) } ?? false
+        let outside = Self.outside(e.sourceIP, ranges)
         keys.set(Bound(network: net, first: e.time, last: e.time, alerted: outside), forKey: key, hash: hash)
         return outside ? .outsideAWS(kind: kind, bound: nil, network: net) : nil
+    }
+
+    /// True when `ip` is outside AWS's published `ranges` (false without ranges to tell).
+    static func outside(_ ip: String?, _ ranges: AddressRanges?) -> Bool {
+        guard let ranges, let ip else { return false }
+        return !ranges.contains(ip)
     }
 
     /// Drops entries unused for `ttl` before `newest`, then the least recently used beyond `cap`.

@@ -33,7 +33,7 @@ extension Detector {
         var text = fill(r.text, e, count: count, span: r.threshold > 1 ? span : r.window)
         if attempt {
             counters.attempts += 1
-            text = "attempted, and failed with \(e.errorCode ?? "an error"): " + text
+            text = Self.attemptPrefix(e) + text
         }
         var reasons = [Reason(feature: "rule:" + r.id, value: Double(count), baseline: 0, text: text)]
         if another {
@@ -95,13 +95,13 @@ extension Detector {
             case .counted:
                 continue
             case .joined:
-                fold(e, finding: r.id, note: "Sigma rule \"\(s.title)\" (rule by \(s.author.isEmpty ? "unknown author" : s.author); \(s.license))",
-                     kind: .rule, severity: r.severity, attack: r.attack, score: score)
+                fold(e, finding: r.id, note: "Sigma rule \"\(s.title)\" " + s.attribution, kind: .rule, severity: r.severity,
+                     attack: r.attack, score: score)
             case .fired(var f):
                 let fields = s.matchedFields(&record)
                 f.reasons[0].text = "Sigma rule \"\(s.title)\" matched"
                     + (fields.isEmpty ? "" : ": " + fields.joined(separator: ", "))
-                    + " (rule by \(s.author.isEmpty ? "unknown author" : s.author); \(s.license))"
+                    + " " + s.attribution
                 out.alerts.append(assign(f))
             }
             out.ruleMatched = true
@@ -184,7 +184,7 @@ extension Detector {
     /// A compute session's credentials used from a second public network, or from outside AWS: the
     /// networks in the reasons, the event that used them elsewhere as evidence.
     func credentialFinding(_ e: AccessEvent, _ fv: FeatureVector, _ score: Double, _ hit: CredentialBinding.Hit) -> Finding {
-        let role = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
+        let role = Self.shortName(e.principal)
         let rule: String, title: String, text: String
         switch hit {
         case .offNetwork(let kind, let bound, let network):
@@ -233,7 +233,7 @@ extension Detector {
         if fv[.sensitivity] >= 0.8 && severity < .high { severity = Severity(rawValue: severity.rawValue + 1) ?? severity }
         var events = [e.id]
         for id in window.reversed() where id != e.id && events.count < Limits.alertEvidence { events.append(id) }
-        let who = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
+        let who = Self.shortName(e.principal)
         let title = "Unusual activity by \(who): " + (reasons.first?.text ?? "behaviour unlike its past")
         return Finding(kind: .anomaly, rule: nil, principal: e.principal, source: e.source, time: e.time,
                        score: score, severity: severity, attack: Self.techniques(for: chosen, e), title: title,
@@ -255,6 +255,16 @@ extension Detector {
         if s.contains(.errorRatio) { t.append("T1580") }
         var seen = Set<String>()
         return t.filter { seen.insert($0).inserted }
+    }
+
+    /// The last part of an ARN (`user/alice` → `alice`), for titles and reasons.
+    static func shortName(_ principal: String) -> String {
+        principal.split(separator: "/").last.map(String.init) ?? principal
+    }
+
+    /// How a finding on a failed call begins its reason: it was attempted, and with which error.
+    static func attemptPrefix(_ e: AccessEvent) -> String {
+        "attempted, and failed with \(e.errorCode ?? "an error"): "
     }
 
     func fill(_ template: String, _ e: AccessEvent, count: Int, span: Int64) -> String {

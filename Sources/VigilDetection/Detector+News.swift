@@ -181,7 +181,7 @@ extension Detector {
             let span = EventTime.describe(max(EventTime.second, p.last - p.first))
             let reason = Reason(feature: "update", value: Double(p.count), baseline: 0,
                                 text: "\(p.count) event\(p.count == 1 ? "" : "s") folded into this incident over \(span) since its last alert, each repeating what an alert already showed (\(names.joined(separator: ", ")))")
-            let who = p.principal.split(separator: "/").last.map(String.init) ?? p.principal
+            let who = Self.shortName(p.principal)
             var f = Finding(kind: p.kind, rule: p.findings.count == 1 && p.findings[0] != "anomaly" ? p.findings[0] : nil,
                             principal: p.principal, source: p.source, time: p.last, score: p.score, severity: p.severity,
                             attack: p.attack, title: "Update: \(who) went on (\(p.count) more event\(p.count == 1 ? "" : "s") of an open incident)",
@@ -219,10 +219,10 @@ extension Detector {
         counters.news += 1
         let failed = e.outcome != .success
         if failed { counters.attempts += 1 }
-        var severity: Severity = c.prior >= 0.85 ? .high : .medium
-        if failed { severity = Severity(rawValue: severity.rawValue - 1) ?? severity }
+        let full: Severity = c.prior >= 0.85 ? .high : .medium
+        let severity = failed ? full.oneLower : full
         let opened = anomalyOpen[e.principal].map { " (last anomalous event at \(EventTime.format($0)))" } ?? ""
-        let attempt = failed ? "attempted, and failed with \(e.errorCode ?? "an error"): " : ""
+        let attempt = failed ? Self.attemptPrefix(e) : ""
         var reasons = [Reason(feature: "prior:\(c.id)", value: c.prior, baseline: 0,
                               text: attempt + "\(e.action) \(c.words) (prior \(c.prior) from Models/priors.json), the principal's first such call, while its anomaly finding is open\(opened)")]
         for f in [Feature.newNetwork, .newUserAgent, .hourRarity, .dormancy] where Explainer.isNotable(f, fv) && reasons.count < 4 {
@@ -231,7 +231,7 @@ extension Detector {
         var events = [e.id]
         let ids = window()
         for id in ids.reversed() where id != e.id && events.count < Limits.alertEvidence { events.append(id) }
-        let who = e.principal.split(separator: "/").last.map(String.init) ?? e.principal
+        let who = Self.shortName(e.principal)
         return Finding(kind: .anomaly, rule: nil, principal: e.principal, source: e.source, time: e.time,
                        score: max(score, config.anomalyThreshold), severity: severity, attack: c.attack,
                        title: (failed ? "Attempted: " : "") + "Suspect principal's high-impact call: \(who) \(c.words) (\(e.operation))",

@@ -138,7 +138,7 @@ public struct Rule: Decodable, Sendable {
 
     /// The severity of a match: one step lower for an attempt (never below info).
     func severity(for o: Outcome) -> Severity {
-        isAttempt(o) ? Severity(rawValue: max(0, severity.rawValue - 1)) ?? severity : severity
+        isAttempt(o) ? severity.oneLower : severity
     }
 }
 

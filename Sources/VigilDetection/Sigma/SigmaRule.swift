@@ -32,6 +32,9 @@ public struct SigmaRule: Sendable {
     /// name no event.
     public var principalTypes: Set<String>?
 
+    /// `(rule by AUTHOR; LICENSE)`: what every alert of the rule carries, as its licence asks.
+    public var attribution: String { "(rule by \(author.isEmpty ? "unknown author" : author); \(license))" }
+
     public init(id: String, title: String, author: String, license: String = "Detection Rule License 1.1", status: String, level: Severity, attack: [String],
                 path: String, sources: [SigmaSource], selections: [SigmaSelection], condition: SigmaExpr,
                 eventNames: Set<String>?) {

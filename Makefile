@@ -48,6 +48,7 @@ cli: build
 	python3 Tests/cli/responders_test.py $(BIN)
 	python3 Tests/cli/ops_test.py $(BIN)
 	python3 Tests/cli/cluster_test.py $(BIN)
+	python3 Tests/cli/s3_test.py $(BIN)
 
 test: unit cli sigma-oracle
 

@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "VigilSigma", dependencies: ["VigilCore", "VigilDetection", .product(name: "Yams", package: "Yams")]),
         .target(name: "VigilState", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .target(name: "VigilSimulation", dependencies: ["VigilCore"]),
-        .target(name: "VigilAWS", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Reading logs where they are: S3 objects and SQS notifications, signed with SigV4.
+        .target(name: "VigilAWS", dependencies: ["VigilCore", "VigilSources", .product(name: "Crypto", package: "swift-crypto")]),
         // `vigil report`: one self-contained HTML page of alerts, evidence and activity.
         .target(name: "VigilReport", dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Operations: /metrics, /healthz and /readyz for a running `vigil tail`.
@@ -65,7 +66,7 @@ let package = Package(
         .target(name: "VigilCluster", dependencies: ["VigilCore", "VigilParsing", "VigilIdentity", "VigilPipeline", "VigilNATS"]),
         .executableTarget(name: "vigil", dependencies: [
             "VigilPipeline", "VigilCluster", "VigilNATS", "VigilSimulation", "VigilCore", "VigilDetection", "VigilResponders",
-            "VigilSources", "VigilState", "VigilParsing", "VigilSigma", "VigilMetrics", "VigilReport",
+            "VigilSources", "VigilState", "VigilParsing", "VigilSigma", "VigilMetrics", "VigilReport", "VigilAWS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses (`make fuzz`); in ordinary builds, reproducers that run files once.
@@ -80,7 +81,7 @@ let package = Package(
         // Helpers shared by the test targets only: paths to shared fixtures, gzip/zstd writers.
         .target(name: "VigilTestSupport", dependencies: ["VigilCore", "CZstd", "CZlib"]),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore", "VigilTestSupport"]),
-        .testTarget(name: "VigilAWSTests", dependencies: ["VigilAWS", "VigilCore"]),
+        .testTarget(name: "VigilAWSTests", dependencies: ["VigilAWS", "VigilCore", "VigilSources"]),
         .testTarget(name: "VigilFramingTests", dependencies: ["VigilFraming", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilSourcesTests", dependencies: ["VigilSources", "VigilCore", "VigilTestSupport"]),
         .testTarget(name: "VigilRespondersTests", dependencies: ["VigilResponders", "VigilCore", "VigilTestSupport",

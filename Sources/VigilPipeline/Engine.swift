@@ -104,6 +104,9 @@ public final class Engine {
         deduper = checkpoint.deduper
     }
 
+    /// Counters of the run's non-file sources (S3), for `--stats`; never read by detection.
+    public func noteSourceCounters(_ counters: [(String, Int64)]) { stats.sourceCounters = counters }
+
     /// Called after each item is consumed (for checkpoint bookkeeping); never influences detection.
     public var afterItem: ((ReadItem) throws -> Void)?
     /// Polled after each item; when it returns true the run stops early (SIGINT/SIGTERM) and

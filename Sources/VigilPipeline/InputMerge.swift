@@ -23,6 +23,9 @@ final class InputCursor {
     private let chunkSize: Int
     private var fd: Int32 = -1
     private var buffer: UnsafeMutableRawBufferPointer?
+    /// An object's bytes (fetched whole when it is opened) and how far they were handed on.
+    private var object: [UInt8]?
+    private var objectAt = 0
     private var items = Deque<ReadItem>()
     /// The input has ended and every item it had is queued.
     private var ended = false
@@ -48,6 +51,9 @@ final class InputCursor {
             fd = Glibc.open(p, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw SourceError.unreadable(p, errno: errno) }
             if seek > 0, lseek(fd, off_t(seek), SEEK_SET) < 0 { throw SourceError.unreadable(p, errno: errno) }
+        case .object(let o):
+            object = try o.store.bytes(of: o)
+            objectAt = Int(min(max(seek, 0), Int64(object!.count)))
         }
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
     }
@@ -63,6 +69,18 @@ final class InputCursor {
 
     private func fill() throws {
         guard let buf = buffer else { ended = true; return }
+        if let bytes = object {
+            let n = min(chunkSize, bytes.count - objectAt)
+            if n == 0 {
+                try stream.finish { items.append($0) }
+                ended = true
+                release()
+            } else {
+                try bytes.withUnsafeBytes { try stream.push(UnsafeRawBufferPointer(rebasing: $0[objectAt..<(objectAt + n)])) { items.append($0) } }
+                objectAt += n
+            }
+            return
+        }
         let n = Glibc.read(fd, buf.baseAddress, chunkSize)
         if n < 0 {
             if errno == EINTR { return }
@@ -82,6 +100,7 @@ final class InputCursor {
         fd = -1
         buffer?.deallocate()
         buffer = nil
+        object = nil
     }
 }
 
@@ -143,7 +162,12 @@ final class InputMerger {
     /// The merge key of an input: its name time, else its first record's time; stdin (which cannot
     /// be read twice) and inputs without a timed record come first.
     static func key(of input: Input, parser: FormatParser, maxRecordBytes: Int) throws -> Int64 {
-        guard case .file(let path) = input else { return Int64.min }
+        let path: String
+        switch input {
+        case .stdin: return Int64.min
+        case .file(let p): path = p
+        case .object(let o): path = o.name
+        }
         if let t = InputPlanner.nameTimeMillis(path) { return t }
         let probe = InputCursor(input: input, rank: 0, parser: parser, maxRecordBytes: maxRecordBytes,
                                 resume: .beginning, chunkSize: 16 * 1024, symbols: .uninterned)

@@ -63,6 +63,9 @@ public struct RunStats: Sendable {
     public var alertsNews = 0
     public var alertsUpdates = 0
     public var alertsAttempts = 0
+    /// Counters of sources other than files, by name (`s3_objects_read`, …): set by the command
+    /// that made those sources, written after the engine's own.
+    public var sourceCounters: [(String, Int64)] = []
     /// The reader's symbol table (``SymbolTable``) at the end: values held, bytes they are
     /// accounted as, and times it filled up and started over.
     public var symbols = 0
@@ -95,6 +98,7 @@ public struct RunStats: Sendable {
         o += ",\"credentials_minted\":\(credentialsMinted),\"actors_tracked\":\(actorsTracked),\"events_stitched\":\(eventsStitched),\"identity_pruned\":\(identityPruned),\"cold_start_alerts\":\(coldStartAlerts)"
         o += ",\"parse_fast\":\(parseFast),\"parse_full\":\(parseFull),\"parse_time_fallback\":\(parseTimeFallback),\"parse_unwrapped\":\(parseUnwrapped)"
         o += ",\"alerts_news\":\(alertsNews),\"alerts_updates\":\(alertsUpdates),\"alerts_attempts\":\(alertsAttempts)"
+        for (k, v) in sourceCounters { o += ",\(JSONText.quoted(k)):\(v)" }
         o += ",\"symbols\":\(symbols),\"symbol_bytes\":\(symbolBytes),\"symbol_resets\":\(symbolResets)"
         if checkpointBases + checkpointDeltas > 0 {
             o += ",\"checkpoint_bases\":\(checkpointBases),\"checkpoint_deltas\":\(checkpointDeltas),\"checkpoint_records\":\(checkpointRecords)"

@@ -126,6 +126,14 @@ public final class StateSession {
         var todo: [Input] = []
         var resume: [String: ResumePoint] = [:]
         for input in all {
+            if case .object(let o) = input, let cp = inputs[o.name] {
+                // An object of a log bucket never changes: done is done, and a partial one resumes
+                // by skipping what was processed (its bytes are fetched again from the start).
+                if cp.done { continue }
+                resume[o.name] = cp.remoteResumePoint()
+                todo.append(input)
+                continue
+            }
             guard case .file(let path) = input, let cp = inputs[path] else { todo.append(input); continue }
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { todo.append(input); continue }

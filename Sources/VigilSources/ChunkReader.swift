@@ -21,6 +21,18 @@ public enum ChunkReader {
         case .file(let p):
             fd = open(p, O_RDONLY)
             guard fd >= 0 else { throw SourceError.unreadable(p, errno: errno) }
+        case .object(let o):
+            let bytes = try o.store.bytes(of: o)
+            try bytes.withUnsafeBytes { all in
+                var at = Int(min(max(from, 0), Int64(all.count)))
+                while at < all.count {
+                    let n = min(chunkSize, all.count - at)
+                    try body(UnsafeRawBufferPointer(rebasing: all[at..<(at + n)]), false)
+                    at += n
+                }
+            }
+            try body(UnsafeRawBufferPointer(start: nil, count: 0), true)
+            return
         }
         defer { if fd != 0 { close(fd) } }
         if from > 0 {

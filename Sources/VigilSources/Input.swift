@@ -5,16 +5,18 @@ import Glibc
 import Darwin
 #endif
 
-/// One input to read: a file or standard input.
+/// One input to read: a file, standard input, or an object in a store (an S3 object).
 public enum Input: Sendable, Hashable {
     case stdin
     case file(String)
+    case object(RemoteObject)
 
-    /// The name used in dead letters and evidence positions.
+    /// The name used in dead letters and evidence positions (`s3://bucket/key` for an object).
     public var name: String {
         switch self {
         case .stdin: return "-"
         case .file(let p): return p
+        case .object(let o): return o.name
         }
     }
 }

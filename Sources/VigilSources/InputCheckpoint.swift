@@ -70,6 +70,13 @@ public struct InputCheckpoint: Codable, Sendable, Equatable {
         return ResumePoint(seek: 0, line: 1, skipThrough: skip)
     }
 
+    /// Where an object (no descriptor, never changed) resumes: from its start, skipping through
+    /// the last record processed (an object the merge had opened and nothing of it processed is
+    /// opened again at its start, as the interrupted run had it).
+    public func remoteResumePoint() -> ResumePoint {
+        ResumePoint(seek: 0, line: 1, skipThrough: lastRecord >= 0 ? lastRecord : -1)
+    }
+
     /// Plain text whose records can be found by seeking to a record start: not gzip or zstd, and
     /// not one JSON document wrapping its records (`[` or `{"Records":`).
     static func seekable(fd: Int32) -> Bool {

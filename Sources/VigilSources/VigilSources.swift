@@ -17,11 +17,14 @@ public enum VigilSources {}
 public enum SourceError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case unreadable(String, errno: Int32)
+    /// An object store's object could not be fetched (after its client's retries): why, in words.
+    case remote(String, reason: String)
 
     public var description: String {
         switch self {
         case .notFound(let p): return "input not found: \(p)"
         case .unreadable(let p, let e): return "cannot read \(p): \(String(cString: strerror(e)))"
+        case .remote(let p, let why): return "cannot read \(p): \(why)"
         }
     }
 }

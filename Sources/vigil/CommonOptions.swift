@@ -126,9 +126,11 @@ struct EngineOptions: ParsableArguments {
     /// inputs finished before are skipped, a partly read one resumes, and checkpoints are written as
     /// the session says (and at the end, or when a signal asks to stop).
     /// `redact`: applied to each dead-letter line (`--redact pii`: their excerpts are raw records).
-    func run(_ engine: Engine, paths: [String], session: StateSession? = nil, redact: ((String) -> String)? = nil,
-             emit: (Alert) throws -> Void) throws {
-        var inputs = try InputPlanner.expand(paths)
+    /// `listing`: `--since`/`--until` and fetching for s3:// inputs (commands that take them).
+    func run(_ engine: Engine, paths: [String], listing: ListingOptions? = nil, session: StateSession? = nil,
+             redact: ((String) -> String)? = nil, emit: (Alert) throws -> Void) throws {
+        let resolver = InputResolver()
+        var inputs = try resolver.expand(paths, listing: listing)
         try configure(engine)
         let dl = try deadLetter.map { try session?.output(path: $0) ?? LineWriter(path: $0) }
         var resume: [String: ResumePoint] = [:]
@@ -141,12 +143,14 @@ struct EngineOptions: ParsableArguments {
             }
             engine.stopRequested = { Signals.stopRequested }
         }
+        resolver.prefetch(inputs)
         try engine.run(inputs, resume: resume, mergeFrontier: session?.mergeFrontier, emit: emit, deadLetter: { d in
             let line = d.jsonLine()
             try dl?.write(redact?(line) ?? line)
         })
         try dl?.flush()
         try session?.save(engine, wait: true)
+        engine.noteSourceCounters(resolver.counters())
         try report(engine)
     }
 

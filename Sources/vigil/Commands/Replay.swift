@@ -8,7 +8,7 @@ struct Replay: ParsableCommand {
         discussion: """
         On a terminal a progress line (bytes, events/s, ETA) is shown on stderr; --quiet or a non-terminal stderr turns it off.
 
-        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in their names) and '-' for stdin. gzip (multi-member) and zstd are recognised by their magic bytes. Formats are recognised per record (CloudTrail JSON lines or {"Records":[...]} files, GCP audit, Azure Activity/Entra/Storage, S3 access logs); see --format.
+        Inputs are files, directories (walked recursively; CloudTrail objects ordered by the time in their names), '-' for stdin, and s3://BUCKET/PREFIX: the bucket is listed in key order (CloudTrail's AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/ layout and organization trails understood; --since/--until list only those days), objects are fetched several at once (--fetch-ahead) and merged by event time as files are, so the alerts equal a replay of the same objects downloaded. Credentials, region and endpoint come from the AWS SDKs' standard chain (AWS_* variables, ~/.aws files with AWS_PROFILE, web identity, container, instance metadata); see the README for the IAM policy. gzip (multi-member) and zstd are recognised by their magic bytes. Formats are recognised per record (CloudTrail JSON lines or {"Records":[...]} files, GCP audit, Azure Activity/Entra/Storage, S3 access logs); see --format.
 
         With --state DIR a long backfill can be stopped (Ctrl-C, SIGTERM: a checkpoint is written) or killed and resumed by running the same command again: files read to their end are skipped, the one in progress resumes at its last processed record, and --alerts FILE is cut back to what the checkpoint covers, so every alert is in it exactly once. Standard input cannot be resumed.
 
@@ -17,6 +17,7 @@ struct Replay: ParsableCommand {
           vigil replay --output text --dead-letter bad.jsonl --stats stats.json logs/
           zcat trail.json.gz | vigil replay -
           vigil replay --state /var/lib/vigil/backfill --alerts alerts.jsonl archive/
+          AWS_PROFILE=audit vigil replay --since 2024-05-01 --until 2024-05-07 s3://org-trail/AWSLogs/
         """
     )
 
@@ -24,6 +25,7 @@ struct Replay: ParsableCommand {
     @OptionGroup(title: "Sigma rules") var sigmaRules: SigmaOptions
     @OptionGroup var out: AlertOptions
     @OptionGroup var state: StateOptions
+    @OptionGroup(title: "Date ranges and object stores") var listing: ListingOptions
     @OptionGroup var respond: ResponderOptions
 
     @Flag(name: .customLong("parse-only"), help: "Only read, frame and parse: count events and dead letters (see --stats, --dead-letter), detect nothing. To check that an archive parses, or to measure the reading half alone.")
@@ -35,7 +37,7 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Shard count for --shard.", valueName: "n"))
     var shards: Int?
 
-    @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Files, directories, '-' for stdin, or s3://BUCKET/PREFIX.", valueName: "path"))
     var paths: [String]
 
     func validate() throws {
@@ -61,7 +63,7 @@ struct Replay: ParsableCommand {
         let progress = ProgressLine.make(quiet: engine.quiet, paths: paths)
         e.onProgress = progress.map { p in { bytes, events in p.update(bytes: bytes, events: events) } }
         defer { progress?.finish() }
-        try engine.run(e, paths: paths, session: session, redact: responders.redactText) { a in try responders.handle(a, event: e.current) }
+        try engine.run(e, paths: paths, listing: listing, session: session, redact: responders.redactText) { a in try responders.handle(a, event: e.current) }
         try w?.flush()
         try responders.finish()
         if e.stopped, let s = session {

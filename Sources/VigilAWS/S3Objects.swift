@@ -31,6 +31,13 @@ public final class S3Objects: ObjectStore, @unchecked Sendable {
         return (inputs, listing.calls)
     }
 
+    /// Counts objects a follower listed (a replay's listing counts its own).
+    public func noteListed(_ n: Int) {
+        lock.lock()
+        counters.listed += n
+        lock.unlock()
+    }
+
     /// Starts fetching ahead in the order the reader will ask (call once the plan is final: after
     /// a resumed run has left out the objects it had finished).
     public func prefetch(_ order: [Input]) {

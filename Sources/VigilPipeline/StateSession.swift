@@ -297,10 +297,35 @@ public final class StateSession {
     /// old objects are expired): the checkpoint would otherwise grow with every file ever read. Run
     /// every 20th save, so the stat calls stay off most saves.
     func pruneVanished() {
-        let gone = inputs.values.filter { $0.done && access($0.path, F_OK) != 0 }.map(\.path)
+        let gone = inputs.values.filter { $0.done && !Self.isObject($0.path) && access($0.path, F_OK) != 0 }.map(\.path)
         guard !gone.isEmpty else { return }
         for p in gone { inputs[p] = nil }
         let drop = Set(gone)
+        order.removeAll { drop.contains($0) }
+    }
+
+    // MARK: objects (s3://)
+
+    /// An object store's name (`s3://…`): no file to stat, never pruned as vanished.
+    static func isObject(_ name: String) -> Bool { name.hasPrefix("s3://") }
+
+    /// The objects under `prefix` this state holds: those read to their end, and those begun.
+    /// What a followed bucket resumes from (the last key per prefix, and anything half done).
+    public func objects(under prefix: String) -> (done: [String], begun: [String]) {
+        var done: [String] = [], begun: [String] = []
+        for name in order where name.hasPrefix(prefix) {
+            guard let cp = inputs[name] else { continue }
+            if cp.done { done.append(name) } else { begun.append(name) }
+        }
+        return (done, begun)
+    }
+
+    /// Forgets objects a cursor now stands for (a followed bucket keeps only its last key per
+    /// prefix, so the checkpoint does not grow with every object ever read).
+    public func forgetObjects(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        let drop = Set(names)
+        for n in drop { inputs[n] = nil }
         order.removeAll { drop.contains($0) }
     }
 

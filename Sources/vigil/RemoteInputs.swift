@@ -73,6 +73,18 @@ final class InputResolver {
         return out
     }
 
+    /// A follower of `path` (`vigil tail s3://…`) and the store its objects are read through.
+    func follow(_ path: String, listing: ListingOptions, fromStart: Bool) throws -> (S3Follower, S3Objects) {
+        guard let loc = S3Location(path) else { throw Failure.usage("\(path): expected s3://BUCKET/PREFIX") }
+        let store = S3Objects(client: try s3Client(loc.bucket), depth: listing.fetchAhead)
+        stores.append(store)
+        let since = try listing.days().map(\.lowerBound).flatMap { $0 > Int.min / 2 ? $0 : nil }
+        return (S3Follower(client: store.client, location: loc, since: since, fromStart: fromStart), store)
+    }
+
+    /// List calls made by followers (added to the listing's own for `--stats`).
+    func noteListCalls(_ n: Int) { listCalls += n }
+
     /// Starts fetching objects in the order the run will read them.
     func prefetch(_ plan: [Input]) {
         for s in stores { s.prefetch(plan) }

@@ -73,6 +73,15 @@ import Testing
         #expect(S3Listing.digits(2024, 4) == "2024" && S3Listing.digits(5, 2) == "05")
     }
 
+    @Test func aFollowedKeyBelongsToItsRegionFolder() {
+        #expect(S3Follower.folder(of: "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x_20240501T0005Z_a.json.gz")
+                == "AWSLogs/111122223333/CloudTrail/us-east-1/")
+        #expect(S3Follower.folder(of: "AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/eu-west-1/2024/05/01/x.json.gz")
+                == "AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/eu-west-1/")
+        #expect(S3Follower.folder(of: "exports/okta/2024-05-01.jsonl") == "exports/okta/")
+        #expect(S3Follower.folder(of: "top.jsonl") == "")
+    }
+
     @Test func s3URLsAndEndpointsSplitAsTheyAreSigned() {
         let loc = S3Location("s3://org-trail/AWSLogs/111122223333/")
         #expect(loc?.bucket == "org-trail" && loc?.prefix == "AWSLogs/111122223333/")

@@ -270,10 +270,59 @@ def resume_after_kill(data, expected):
     assert got == want, f"{len(got.splitlines())} alerts after the restart, {len(want.splitlines())} in one run"
 
 
+@test("tail s3://: new objects are picked up by polling; killed -9 and restarted with --state, each alert once, equal to a replay of every object")
+def tail_bucket(data, expected):
+    m = setup(data)
+    if m is None:
+        return skip_message()
+    plain = STATE["plain"]
+    d = workdir("tail")
+    bucket = "tailed-trail"
+    # Objects arrive in time order, as CloudTrail delivers them: the first half, then the rest.
+    keys = sorted(STATE["keys"], key=lambda k: (k.rsplit("_", 2)[-2], k))
+    half = len(keys) // 2
+    upload(plain, STATE["root"], keys[:half], bucket=bucket)
+    want = vigil(["replay", "--quiet", STATE["root"]], plain.env()).stdout
+    alerts, state = os.path.join(d, "alerts.jsonl"), os.path.join(d, "state")
+    args = [VIGIL, "tail", "--quiet", "--from-start", "--poll-seconds", "1", "--state", state, "--checkpoint-every", "300",
+            "--alerts", alerts, f"s3://{bucket}/"]
+    p = subprocess.Popen(args, env=plain.keys_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not read_lines(alerts):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    p.kill()   # mid-batch, or between polls
+    p.wait()
+    upload_rest = keys[half:]
+    for k in upload_rest:
+        with open(os.path.join(STATE["root"], k), "rb") as f:
+            plain.s3.put_object(Bucket=bucket, Key=k, Body=f.read())
+    p = subprocess.Popen(args, env=plain.keys_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(read_lines(alerts)) < len(want.splitlines()):
+        time.sleep(0.2)
+    time.sleep(1.5)   # one more poll: nothing may come twice
+    p.send_signal(2)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    got = open(alerts).read()
+    assert got == want, f"{len(got.splitlines())} alerts from tail, {len(want.splitlines())} from one replay"
+    r = vigil(["tail", "--quiet", "s3://no-such-bucket-here/"], plain.keys_env())
+    assert r.returncode == 3 and "NoSuchBucket" in r.stderr, (r.returncode, r.stderr)   # said at once, not retried forever
+
+
+def read_lines(path):
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
 def main():
     data = sample()
     try:
-        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, resume_after_kill], data, None, "S3_TESTS")
+        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, resume_after_kill, tail_bucket], data, None, "S3_TESTS")
     finally:
         for k in ("moto", "plain"):
             if k in STATE:

@@ -17,6 +17,8 @@ struct Tail: ParsableCommand {
 
         Several inputs are merged by event time, as replay merges them: a record goes on once every active input has delivered one as late (the watermark), so files that grow in their own order give the alerts of replaying them when finished. An input silent for --idle-timeout seconds stops holding the others back; a record behind the watermark is processed at once and counted late.
 
+        An s3://BUCKET/PREFIX is listed every --poll-seconds for keys after the last one taken, per account and region (CloudTrail's layout); new objects are fetched and run through detection as one batch, merged by event time as replay merges them. At start only objects arriving from now on are read, unless --from-start (with --since, from that day). With --state each batch ends in a checkpoint that records the last key per prefix.
+
         inotify wakes Vigil as soon as a file changes (alerts are written within milliseconds); --poll checks every 250 ms instead, for filesystems without inotify (NFS, some container mounts).
 
         With --state DIR, Vigil checkpoints its model, open incidents, reading positions and output lengths; after a restart (even kill -9) it resumes exactly where the last checkpoint was, and --alerts FILE holds every alert exactly once (stdout: at least once, de-duplicable by id). SIGINT or SIGTERM writes a checkpoint and exits 0. 'vigil train' then 'vigil tail --model' starts with warm baselines.
@@ -25,6 +27,7 @@ struct Tail: ParsableCommand {
           vigil tail --from-start --alerts alerts.jsonl /var/log/cloudtrail/
           vigil tail --state /var/lib/vigil --model org.vigil.zst --alerts alerts.jsonl app/audit.log
           some-exporter | vigil tail -
+          vigil tail --state /var/lib/vigil --alerts alerts.jsonl s3://org-trail/AWSLogs/
         """
     )
 
@@ -33,6 +36,7 @@ struct Tail: ParsableCommand {
     @OptionGroup var out: AlertOptions
     @OptionGroup var state: StateOptions
     @OptionGroup var respond: ResponderOptions
+    @OptionGroup(title: "Date ranges and object stores") var listing: ListingOptions
 
     @Flag(name: .customLong("from-start"), help: "Read files present at start from their beginning (default: only what is appended from now on).")
     var fromStart = false
@@ -46,17 +50,23 @@ struct Tail: ParsableCommand {
     @Option(name: .customLong("metrics-address"), help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz and readiness at /readyz (off by default; e.g. 127.0.0.1:9464). No authentication: keep it on loopback, or behind your proxy when exposed.", valueName: "host:port"))
     var metricsAddress: String?
 
-    @Argument(help: ArgumentHelp("Files, directories, or '-' for stdin.", valueName: "path"))
+    @Option(name: .customLong("poll-seconds"), help: ArgumentHelp("With s3:// prefixes: seconds between listings for new objects (CloudTrail delivers about every 5 minutes). Each poll lists, per account and region, only the days since the last key taken.", valueName: "seconds"))
+    var pollSeconds: Double = 60
+
+    @Argument(help: ArgumentHelp("Files, directories, '-' for stdin, or s3://BUCKET/PREFIX.", valueName: "path"))
     var paths: [String]
 
     func validate() throws {
+        guard pollSeconds >= 1, pollSeconds <= 86_400 else { throw ValidationError("--poll-seconds must be 1…86400") }
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }
         if let a = metricsAddress {
             do { _ = try MetricsError.parse(a) } catch { throw ValidationError("\(error)") }
         }
     }
 
-    func run() throws {
+    /// What both kinds of tail begin with: signals, the state session, the engine, the alert and
+    /// dead-letter writers.
+    func start() throws -> (StateSession?, Engine, LineWriter?, LineWriter?) {
         Signals.install()
         let session = try state.open()
         let sigma = SigmaOptions.rules(try sigmaRules.catalog(extra: try SigmaOptions.configPaths(respond.config)), quiet: engine.quiet)
@@ -64,6 +74,12 @@ struct Tail: ParsableCommand {
         try engine.configure(e)
         let w = try out.writer(defaultStdout: true, session: session)
         let dl = try engine.deadLetter.map { try session?.output(path: $0) ?? LineWriter(path: $0) }
+        return (session, e, w, dl)
+    }
+
+    func run() throws {
+        if paths.contains(where: InputResolver.isRemote) { return try runObjects() }
+        let (session, e, w, dl) = try start()
         var options = Follower.Options()
         options.fromStart = fromStart
         options.polling = poll

@@ -49,13 +49,30 @@ public final class S3Objects: ObjectStore, @unchecked Sendable {
         }
     }
 
+    /// With `keepFailures` (objects announced by a queue), an object that cannot be had is read
+    /// as empty and its error kept in `failures`, so one missing or forbidden object does not stop
+    /// the others; the queue reader decides what becomes of its message.
+    public var keepFailures = false
+    private var failed: [String: AWSError] = [:]
+
+    /// Objects that could not be had (with `keepFailures`), by name; taking them empties the list.
+    public func takeFailures() -> [String: AWSError] {
+        lock.lock()
+        defer { failed = [:]; lock.unlock() }
+        return failed
+    }
+
     public func bytes(of object: RemoteObject) throws -> [UInt8] {
         let key = String(object.name.dropFirst("s3://\(client.bucket)/".count))
         let bytes: [UInt8]
         do {
             bytes = try prefetcher?.bytes(of: object.name) ?? client.get(key)
         } catch let e as AWSError {
-            throw SourceError.remote(object.name, reason: e.description)
+            guard keepFailures else { throw SourceError.remote(object.name, reason: e.description) }
+            lock.lock()
+            failed[object.name] = e
+            lock.unlock()
+            return []
         }
         lock.lock()
         counters.read += 1

@@ -51,6 +51,8 @@ public final class BatchTailer {
                 if let s = session { try s.save(engine, wait: true) }
                 try committed()
                 if engine.stopped { break }
+            } else {
+                try committed()   // a poll can bring only what needs no reading (unusable queue messages)
             }
             let until = Engine.monotonicSeconds() + pollSeconds
             while !stopRequested(), Engine.monotonicSeconds() < until { usleep(50_000) }

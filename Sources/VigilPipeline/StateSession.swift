@@ -307,7 +307,7 @@ public final class StateSession {
     // MARK: objects (s3://)
 
     /// An object store's name (`s3://…`): no file to stat, never pruned as vanished.
-    static func isObject(_ name: String) -> Bool { name.hasPrefix("s3://") }
+    static func isObject(_ name: String) -> Bool { name.hasPrefix("s3://") || name.hasPrefix("sqs-message:") }
 
     /// The objects under `prefix` this state holds: those read to their end, and those begun.
     /// What a followed bucket resumes from (the last key per prefix, and anything half done).
@@ -319,6 +319,20 @@ public final class StateSession {
         }
         return (done, begun)
     }
+
+    /// Marks `name` done without reading it: a queue message already dead-lettered, so a
+    /// redelivery after a restart is deleted without writing its dead letter twice.
+    public func noteDone(_ name: String) {
+        if inputs[name] == nil {
+            order.append(name)
+            inputs[name] = InputCheckpoint(path: name, identity: nil)
+        }
+        inputs[name]!.done = true
+        sinceSave += 1
+    }
+
+    /// True when the object (or file) `name` was read to its end.
+    public func isDone(_ name: String) -> Bool { inputs[name]?.done ?? false }
 
     /// Forgets objects a cursor now stands for (a followed bucket keeps only its last key per
     /// prefix, so the checkpoint does not grow with every object ever read).

@@ -47,6 +47,7 @@ final class InputResolver {
     private let transport = HTTPTransport()
 
     static func isRemote(_ path: String) -> Bool { path.hasPrefix("s3://") }
+    static func isQueue(_ path: String) -> Bool { path.hasPrefix("sqs://") }
 
     func expand(_ paths: [String], listing: ListingOptions?) throws -> [Input] {
         let days = try listing?.days()
@@ -80,6 +81,31 @@ final class InputResolver {
         stores.append(store)
         let since = try listing.days().map(\.lowerBound).flatMap { $0 > Int.min / 2 ? $0 : nil }
         return (S3Follower(client: store.client, location: loc, since: since, fromStart: fromStart), store)
+    }
+
+    /// The store of `bucket`'s objects, one per bucket for the run (a queue announces objects of
+    /// any bucket it is told about).
+    func store(bucket: String, depth: Int, keepFailures: Bool) throws -> S3Objects {
+        if let s = stores.first(where: { $0.client.bucket == bucket }) { return s }
+        let s = S3Objects(client: try s3Client(bucket), depth: depth)
+        s.keepFailures = keepFailures
+        stores.append(s)
+        return s
+    }
+
+    /// The queue client for `sqs://NAME` or `sqs://HOST/ACCOUNT/NAME`.
+    func queue(_ path: String) throws -> SQSClient {
+        let rest = String(path.dropFirst("sqs://".count))
+        guard !rest.isEmpty else { throw Failure.usage("\(path): expected sqs://QUEUE-NAME or sqs://sqs.REGION.amazonaws.com/ACCOUNT/NAME") }
+        let queue = rest.contains("/") ? (rest.hasPrefix("http") ? rest : "https://" + rest) : rest
+        let (chain, provider) = try credentials()
+        do {
+            return try SQSClient(queue: queue, chain: chain, credentials: provider, transport: transport)
+        } catch let e as AWSConfigError {
+            throw Failure.usage(e.description)
+        } catch let e as AWSError {
+            throw SourceError.remote(path, reason: e.description)
+        }
     }
 
     /// List calls made by followers (added to the listing's own for `--stats`).

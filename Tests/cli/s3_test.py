@@ -311,6 +311,80 @@ def tail_bucket(data, expected):
     assert r.returncode == 3 and "NoSuchBucket" in r.stderr, (r.returncode, r.stderr)   # said at once, not retried forever
 
 
+def notification(i, bucket, keys):
+    """A message announcing `keys`, in one of the four shapes that announce CloudTrail objects."""
+    s3_event = {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1", "eventName": "ObjectCreated:Put",
+                             "s3": {"bucket": {"name": bucket}, "object": {"key": k.replace(" ", "+"), "size": 1}}} for k in keys]}
+    shape = i % 4
+    if shape == 0:
+        return json.dumps(s3_event)
+    if shape == 1:
+        return json.dumps({"Type": "Notification", "MessageId": f"sns-{i}", "TopicArn": "arn:aws:sns:us-east-1:123456789012:trail",
+                           "Message": json.dumps(s3_event)})
+    if shape == 2:
+        return json.dumps({"Type": "Notification", "MessageId": f"sns-{i}",
+                           "Message": json.dumps({"s3Bucket": bucket, "s3ObjectKey": keys})})
+    return json.dumps({"version": "0", "detail-type": "Object Created", "source": "aws.s3",
+                       "detail": {"bucket": {"name": bucket}, "object": {"key": keys[0]}}}) if len(keys) == 1 else json.dumps(s3_event)
+
+
+def queue_depth(m, url):
+    a = m.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+
+@test("tail sqs://: S3, SNS, CloudTrail and EventBridge notifications; killed -9 midway and restarted, each alert once, equal to a replay; poison and missing-object messages dead-lettered once and deleted; the queue ends empty")
+def tail_queue(data, expected):
+    m = setup(data)
+    if m is None:
+        return skip_message()
+    import boto3
+    m.sqs = boto3.client("sqs", endpoint_url=m.url, region_name="us-east-1", aws_access_key_id=m.key, aws_secret_access_key=m.secret)
+    d = workdir("queue")
+    bucket = "queued-trail"
+    keys = sorted(STATE["keys"], key=lambda k: (k.rsplit("_", 2)[-2], k))
+    upload(m, STATE["root"], keys, bucket=bucket)
+    url = m.sqs.create_queue(QueueName="trail-objects")["QueueUrl"]
+    i = n = 0
+    while i < len(keys):
+        take = 2 if n % 4 == 2 else 1
+        m.sqs.send_message(QueueUrl=url, MessageBody=notification(n, bucket, keys[i:i + take]))
+        i += take
+        n += 1
+        if n == 7:
+            m.sqs.send_message(QueueUrl=url, MessageBody="this is not a notification")
+            m.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket}))
+        if n == 20:
+            m.sqs.send_message(QueueUrl=url, MessageBody=notification(0, bucket, ["AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/01/gone.json.gz"]))
+    want = vigil(["replay", "--quiet", STATE["root"]], m.env()).stdout
+    alerts, dead, state = os.path.join(d, "alerts.jsonl"), os.path.join(d, "dead.jsonl"), os.path.join(d, "state")
+    args = [VIGIL, "tail", "--quiet", "--poll-seconds", "1", "--visibility-timeout", "2", "--state", state, "--checkpoint-every", "300",
+            "--alerts", alerts, "--dead-letter", dead, "--stats", os.path.join(d, "stats.json"), "sqs://trail-objects"]
+    p = subprocess.Popen(args, env=m.keys_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not read_lines(alerts):
+        time.sleep(0.05)
+    time.sleep(0.2)
+    p.kill()
+    p.wait()
+    time.sleep(2.5)   # what the killed run had received is visible again
+    p = subprocess.Popen(args, env=m.keys_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and (queue_depth(m, url) > 0 or len(read_lines(alerts)) < len(want.splitlines())):
+        time.sleep(0.3)
+    time.sleep(1.5)
+    p.send_signal(2)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert queue_depth(m, url) == 0, "messages left on the queue"
+    got = open(alerts).read()
+    assert got == want, f"{len(got.splitlines())} alerts from the queue, {len(want.splitlines())} from one replay"
+    reasons = sorted(json.loads(l)["reason"] for l in read_lines(dead))
+    assert reasons == ["object-missing: s3://queued-trail/AWSLogs/123456789012/CloudTrail/us-east-1/2026/01/01/gone.json.gz", "sqs-not-json"], reasons
+    s = stats(os.path.join(d, "stats.json"))
+    assert s["sqs_messages_deleted"] > 0 and s["sqs_messages_left_on_queue"] == 0 and s["s3_objects_read"] > 0, s   # the restarted run
+
+
 def read_lines(path):
     try:
         with open(path) as f:
@@ -322,7 +396,7 @@ def read_lines(path):
 def main():
     data = sample()
     try:
-        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, resume_after_kill, tail_bucket], data, None, "S3_TESTS")
+        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, resume_after_kill, tail_bucket, tail_queue], data, None, "S3_TESTS")
     finally:
         for k in ("moto", "plain"):
             if k in STATE:

@@ -19,6 +19,8 @@ struct Tail: ParsableCommand {
 
         An s3://BUCKET/PREFIX is listed every --poll-seconds for keys after the last one taken, per account and region (CloudTrail's layout); new objects are fetched and run through detection as one batch, merged by event time as replay merges them. At start only objects arriving from now on are read, unless --from-start (with --since, from that day). With --state each batch ends in a checkpoint that records the last key per prefix.
 
+        sqs://QUEUE reads the objects that S3 event notifications (direct or through SNS), CloudTrail's SNS notifications or EventBridge "Object Created" events announce. A message is deleted only once a checkpoint covers its objects' records (--state), so after a kill -9 each alert is written once. A message that is not a notification, or names a missing object, goes to --dead-letter with its reason and is deleted; one whose object cannot be read (access denied, S3 unreachable) stays on the queue for its redrive policy.
+
         inotify wakes Vigil as soon as a file changes (alerts are written within milliseconds); --poll checks every 250 ms instead, for filesystems without inotify (NFS, some container mounts).
 
         With --state DIR, Vigil checkpoints its model, open incidents, reading positions and output lengths; after a restart (even kill -9) it resumes exactly where the last checkpoint was, and --alerts FILE holds every alert exactly once (stdout: at least once, de-duplicable by id). SIGINT or SIGTERM writes a checkpoint and exits 0. 'vigil train' then 'vigil tail --model' starts with warm baselines.
@@ -28,6 +30,7 @@ struct Tail: ParsableCommand {
           vigil tail --state /var/lib/vigil --model org.vigil.zst --alerts alerts.jsonl app/audit.log
           some-exporter | vigil tail -
           vigil tail --state /var/lib/vigil --alerts alerts.jsonl s3://org-trail/AWSLogs/
+          vigil tail --state /var/lib/vigil --alerts alerts.jsonl --dead-letter bad.jsonl sqs://cloudtrail-objects
         """
     )
 
@@ -53,10 +56,14 @@ struct Tail: ParsableCommand {
     @Option(name: .customLong("poll-seconds"), help: ArgumentHelp("With s3:// prefixes: seconds between listings for new objects (CloudTrail delivers about every 5 minutes). Each poll lists, per account and region, only the days since the last key taken.", valueName: "seconds"))
     var pollSeconds: Double = 60
 
-    @Argument(help: ArgumentHelp("Files, directories, '-' for stdin, or s3://BUCKET/PREFIX.", valueName: "path"))
+    @Option(name: .customLong("visibility-timeout"), help: ArgumentHelp("With sqs://: seconds a received message stays hidden from other readers while its objects are processed (default 300). A message Vigil did not delete (killed, or an object it could not read) comes back after this.", valueName: "seconds"))
+    var visibilityTimeout: Int = 300
+
+    @Argument(help: ArgumentHelp("Files, directories, '-' for stdin, s3://BUCKET/PREFIX, or sqs://QUEUE (a name or sqs.REGION.amazonaws.com/ACCOUNT/NAME).", valueName: "path"))
     var paths: [String]
 
     func validate() throws {
+        guard (0...43_200).contains(visibilityTimeout) else { throw ValidationError("--visibility-timeout must be 0…43200 seconds (SQS's limit)") }
         guard pollSeconds >= 1, pollSeconds <= 86_400 else { throw ValidationError("--poll-seconds must be 1…86400") }
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }
         if let a = metricsAddress {
@@ -78,6 +85,7 @@ struct Tail: ParsableCommand {
     }
 
     func run() throws {
+        if paths.contains(where: InputResolver.isQueue) { return try runQueue() }
         if paths.contains(where: InputResolver.isRemote) { return try runObjects() }
         let (session, e, w, dl) = try start()
         var options = Follower.Options()

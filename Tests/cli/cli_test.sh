@@ -89,6 +89,10 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   check "deploy/vigil-tail.service passes systemd-analyze verify" bash -c "
     sed 's|/usr/local/bin/vigil|$TMP/prefix/bin/vigil|' '$ROOT/deploy/vigil-tail.service' > '$TMP/vigil-tail.service' &&
     systemd-analyze verify '$TMP/vigil-tail.service' 2>&1 | tee '$TMP/verify.txt' && ! grep -qi 'warn\|error\|unknown' '$TMP/verify.txt'"
+  check "deploy/vigil-tail-sqs.conf, as a drop-in of the service, passes systemd-analyze verify" bash -c "
+    mkdir -p '$TMP/sqs/vigil-tail.service.d' && cp '$TMP/vigil-tail.service' '$TMP/sqs/' &&
+    sed 's|/usr/local/bin/vigil|$TMP/prefix/bin/vigil|' '$ROOT/deploy/vigil-tail-sqs.conf' > '$TMP/sqs/vigil-tail.service.d/sqs.conf' &&
+    systemd-analyze verify '$TMP/sqs/vigil-tail.service' 2>&1 | tee '$TMP/verify-sqs.txt' && ! grep -qi 'warn\|error\|unknown\|refusing' '$TMP/verify-sqs.txt'"
 else
   echo "skip systemd-analyze verify of deploy/vigil-tail.service: systemd is not installed here"
 fi

@@ -385,6 +385,85 @@ def tail_queue(data, expected):
     assert s["sqs_messages_deleted"] > 0 and s["sqs_messages_left_on_queue"] == 0 and s["s3_objects_read"] > 0, s   # the restarted run
 
 
+class MetadataServer:
+    """A stand-in for the ECS container credentials endpoint and EC2's IMDSv2 on loopback, handing
+    out moto's admin keys with an expiry `ttl` seconds away; counts what it was asked."""
+
+    def __init__(self, key, secret, token, ttl):
+        import http.server
+        import threading
+        outer = self
+        self.hits = defaultdict(int)
+
+        def creds():
+            exp = datetime.fromtimestamp(time.time() + ttl, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return json.dumps({"AccessKeyId": key, "SecretAccessKey": secret, "Token": token, "Expiration": exp}).encode()
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def answer(self, code, body=b""):
+                self.send_response(code)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_PUT(self):
+                if self.path == "/latest/api/token" and self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+                    outer.hits["token"] += 1
+                    return self.answer(200, b"imds-session-token")
+                self.answer(403)
+
+            def do_GET(self):
+                if self.path == "/creds":
+                    if self.headers.get("Authorization") != "container-auth-token":
+                        return self.answer(401)
+                    outer.hits["container"] += 1
+                    return self.answer(200, creds())
+                if self.headers.get("X-aws-ec2-metadata-token") != "imds-session-token":
+                    return self.answer(401)   # IMDSv2 only
+                if self.path == "/latest/meta-data/iam/security-credentials/":
+                    return self.answer(200, b"vigil-instance-role")
+                if self.path == "/latest/meta-data/iam/security-credentials/vigil-instance-role":
+                    outer.hits["imds"] += 1
+                    return self.answer(200, creds())
+                self.answer(404)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@test("credentials from the container endpoint and from IMDSv2 (loopback stand-ins): signed requests accepted, and credentials close to expiry fetched again before use")
+def metadata_credentials(data, expected):
+    m, d, url, want = begin(data, "metadata")
+    if m is None:
+        return skip_message()
+    # An instance role's temporary keys (moto's S3 accepts an assumed role's keys with their token).
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+    role = m.iam.create_role(RoleName="vigil-instance-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    m.iam.put_role_policy(RoleName="vigil-instance-role", PolicyName="read", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": "*"}]}))
+    session = m.sts.assume_role(RoleArn=role, RoleSessionName="i-0abc123def4567890")["Credentials"]
+    meta = MetadataServer(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"],
+                          ttl=120)   # inside the 5-minute refresh margin: every use refetches
+    try:
+        r = vigil(["replay", "--quiet", url], m.env(AWS_CONTAINER_CREDENTIALS_FULL_URI=meta.url + "/creds",
+                                                   AWS_CONTAINER_AUTHORIZATION_TOKEN="container-auth-token"))
+        assert r.returncode == 0 and r.stdout == want, r.stderr
+        assert meta.hits["container"] > 1, meta.hits   # refreshed, not fetched once and trusted to expiry
+        r = vigil(["replay", "--quiet", url], m.env(AWS_EC2_METADATA_DISABLED="false", AWS_EC2_METADATA_SERVICE_ENDPOINT=meta.url))
+        assert r.returncode == 0 and r.stdout == want, r.stderr
+        assert meta.hits["imds"] > 1 and meta.hits["token"] >= 1, meta.hits
+        assert session["SessionToken"] not in r.stderr and session["SecretAccessKey"] not in r.stderr
+    finally:
+        meta.stop()
+
+
 def read_lines(path):
     try:
         with open(path) as f:
@@ -396,7 +475,7 @@ def read_lines(path):
 def main():
     data = sample()
     try:
-        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, resume_after_kill, tail_bucket, tail_queue], data, None, "S3_TESTS")
+        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, metadata_credentials, resume_after_kill, tail_bucket, tail_queue], data, None, "S3_TESTS")
     finally:
         for k in ("moto", "plain"):
             if k in STATE:

@@ -7,7 +7,7 @@ SAMPLE      := SampleLogs/logs
 FUZZ_SECONDS ?= 300
 LABELS      := SampleLogs/labels.csv
 
-.PHONY: all build test unit cli sigma-oracle install demo cluster-demo bench bench-core bench-cluster fuzz sample deps clean help rebuild
+.PHONY: all build test unit cli sigma-oracle install demo cluster-demo bench bench-core bench-cluster bench-s3 fuzz sample deps clean help rebuild
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make cluster-demo  nats-server, one router and two workers on SampleLogs; prints the alerts from VIGIL_ALERTS"
 	@echo "make bench   throughput, flood, memory, scoring core and tail latency against reference runs (see BENCHMARKS.md)"
 	@echo "make bench-core  isolation core vs River HST and RCF on the outlier sets"
+	@echo "make bench-s3    replay s3:// from a loopback S3 API against replay of the same objects on disk"
 	@echo "make fuzz    libFuzzer harnesses, FUZZ_SECONDS each (default 300)"
 	@echo "make sample  regenerate SampleLogs with 'vigil simulate'"
 	@echo "make install PREFIX=/usr/local   binary, Models/ under PREFIX/share/vigil, shell completions"
@@ -88,6 +89,7 @@ bench: build
 	bash Benchmarks/bench_core.sh $(BIN)
 	python3 Benchmarks/latency.py $(BIN)
 	python3 Benchmarks/bench_cluster.py $(BIN)
+	python3 Benchmarks/bench_s3.py $(BIN)
 
 # Router and 1 or 2 workers through JetStream against one replay, and the kill -9 exactly-once run.
 bench-cluster: build
@@ -98,6 +100,10 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Benchmarks/fuzz.sh
 
 # The isolation core alone vs River HalfSpaceTrees and a random cut forest on the outlier sets.
+# replay s3:// (a loopback S3 API over the 1M-line file as CloudTrail objects) against replay of the same objects on disk.
+bench-s3: build
+	python3 Benchmarks/bench_s3.py $(BIN)
+
 bench-core: build
 	bash Benchmarks/bench_core.sh $(BIN)
 

@@ -25,6 +25,9 @@ public struct TailReading: Sendable {
     public var quarantineActions: [String: Int] = [:]
     /// Seconds processed records have waited for a checkpoint (nil without --state).
     public var checkpointAgeSeconds: Double?
+    /// Counters of the sources other than files (`s3_objects_read`, `sqs_messages_deleted`, …):
+    /// each becomes `vigil_<name>_total`; names ending in `_seconds` are gauges `vigil_<name>`.
+    public var sourceCounters: [String: Int64] = [:]
 
     public init() {}
 }
@@ -56,6 +59,7 @@ public final class TailMetrics: @unchecked Sendable {
     private let retries: Prometheus.Counter
     private let checkpointAge: Prometheus.Gauge?
     private var labelled: [String: Prometheus.Counter] = [:]
+    private var sourceSeries: [String: (counter: Prometheus.Counter?, gauge: Prometheus.Gauge?)] = [:]
 
     /// Known label values, registered at 0 so dashboards and alert rules see the series from the start.
     static let severities = ["info", "low", "medium", "high", "critical"]
@@ -124,6 +128,16 @@ public final class TailMetrics: @unchecked Sendable {
         principalsTracked.set(Int64(now.principalsTracked))
         queueDepth.set(Int64(now.webhookQueueDepth))
         if let g = checkpointAge { g.set(now.checkpointAgeSeconds ?? 0) }
+        for (name, v) in now.sourceCounters {
+            if sourceSeries[name] == nil {
+                sourceSeries[name] = name.hasSuffix("_seconds")
+                    ? (nil, registry.makeGauge(name: "vigil_" + name, help: "Source gauge \(name) (see --stats)."))
+                    : (registry.makeCounter(name: "vigil_\(name)_total", help: "Source counter \(name) (see --stats)."), nil)
+            }
+            let series = sourceSeries[name]!
+            if let g = series.gauge { g.set(v) }
+            if let c = series.counter, v > previous.sourceCounters[name] ?? 0 { c.increment(by: v - (previous.sourceCounters[name] ?? 0)) }
+        }
         newest = now.newestEventMillis
         previous = now
     }

@@ -18,6 +18,9 @@ public final class BatchTailer {
     public var pollSeconds: Double
     /// Polled after each record and while waiting; true ends the run after a final checkpoint.
     public var stopRequested: () -> Bool = { false }
+    /// Called after every poll, every second while waiting, and every 10,000 records of a long
+    /// batch, on the loop's thread: where metrics are published and liveness is shown.
+    public var afterPass: (() -> Void)?
     /// Batches run so far (for metrics and tests).
     public private(set) var batches = 0
 
@@ -32,11 +35,14 @@ public final class BatchTailer {
     public func run(discover: () throws -> [Input], prefetch: ([Input]) -> Void, committed: () throws -> Void,
                     emit: (Alert) throws -> Void, deadLetter: (DeadLetter) throws -> Void, flush: () throws -> Void) throws {
         engine.stopRequested = stopRequested
-        if let s = session {
-            engine.afterItem = { [unowned engine] item in
+        var items = 0
+        engine.afterItem = { [unowned engine, session, afterPass] item in
+            if let s = session {
                 s.note(item)
                 if s.due { try s.save(engine) }
             }
+            items += 1
+            if items % 10_000 == 0 { afterPass?() }
         }
         while !stopRequested() {
             let found = try discover()
@@ -54,8 +60,13 @@ public final class BatchTailer {
             } else {
                 try committed()   // a poll can bring only what needs no reading (unusable queue messages)
             }
+            afterPass?()
             let until = Engine.monotonicSeconds() + pollSeconds
-            while !stopRequested(), Engine.monotonicSeconds() < until { usleep(50_000) }
+            var beat = Engine.monotonicSeconds() + 1
+            while !stopRequested(), Engine.monotonicSeconds() < until {
+                usleep(50_000)
+                if Engine.monotonicSeconds() >= beat { afterPass?(); beat += 1 }
+            }
         }
         try flush()
         if let s = session { try s.save(engine, wait: true) }

@@ -117,7 +117,8 @@ final class InputResolver {
     }
 
     /// Counters for `--stats` (only when an s3:// input was given).
-    func counters(now: Double = Date().timeIntervalSince1970) -> [(String, Int64)] {
+    /// `followerListCalls`: list calls of followers still running (not yet noted).
+    func counters(now: Double = Date().timeIntervalSince1970, followerListCalls: Int = 0) -> [(String, Int64)] {
         guard !stores.isEmpty else { return [] }
         var listed = 0, read = 0, bytes: Int64 = 0, newest = Int64.min, requests = 0, retries = 0
         for s in stores {
@@ -130,7 +131,7 @@ final class InputResolver {
             requests += c.requests
             retries += c.retries
         }
-        var out: [(String, Int64)] = [("s3_list_calls", Int64(listCalls)), ("s3_objects_listed", Int64(listed)),
+        var out: [(String, Int64)] = [("s3_list_calls", Int64(listCalls + followerListCalls)), ("s3_objects_listed", Int64(listed)),
                                       ("s3_objects_read", Int64(read)), ("s3_bytes_read", bytes),
                                       ("s3_requests", Int64(requests)), ("s3_retries", Int64(retries))]
         if newest > Int64.min { out.append(("s3_lag_seconds", Int64(now) - newest / 1000)) }

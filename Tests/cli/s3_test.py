@@ -368,11 +368,18 @@ def tail_queue(data, expected):
     p.kill()
     p.wait()
     time.sleep(2.5)   # what the killed run had received is visible again
-    p = subprocess.Popen(args, env=m.keys_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    port = free_port()
+    p = subprocess.Popen(args[:2] + ["--metrics-address", f"127.0.0.1:{port}"] + args[2:], env=m.keys_env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline and (queue_depth(m, url) > 0 or len(read_lines(alerts)) < len(want.splitlines())):
         time.sleep(0.3)
     time.sleep(1.5)
+    import urllib.request
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    served = {l.split()[0]: float(l.split()[1]) for l in metrics.splitlines() if l and not l.startswith("#")}
+    assert served.get("vigil_sqs_messages_deleted_total", 0) > 0 and served.get("vigil_s3_objects_read_total", 0) > 0, metrics[-800:]
+    assert "vigil_s3_lag_seconds" in served and "vigil_events_total" in served, sorted(served)[:40]
     p.send_signal(2)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 0, err

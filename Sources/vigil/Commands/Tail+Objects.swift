@@ -30,6 +30,12 @@ extension Tail {
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "tail", quiet: engine.quiet)
         let tailer = BatchTailer(engine: e, session: session, pollSeconds: pollSeconds)
         tailer.stopRequested = { Signals.stopRequested }
+        let monitor = try metricsAddress.map {
+            try TailMonitor(address: $0, engine: e, tailer: tailer, session: session, responders: responders, quiet: engine.quiet) {
+                resolver.counters(followerListCalls: followed.reduce(0) { $0 + $1.0.listCalls })
+            }
+        }
+        defer { monitor?.stop() }
         var firstPoll = true
         try tailer.run(
             discover: {
@@ -52,7 +58,10 @@ extension Tail {
             },
             prefetch: { resolver.prefetch($0) },
             committed: { if let s = session { for (f, _) in followed { Self.prune(s, under: f.location) } } },
-            emit: { [unowned e] a in try responders.handle(a, event: e.current) },
+            emit: { [unowned e] a in
+                monitor?.count(a)
+                try responders.handle(a, event: e.current)
+            },
             deadLetter: { d in
                 let line = d.jsonLine()
                 try dl?.write(responders.redactText?(line) ?? line)

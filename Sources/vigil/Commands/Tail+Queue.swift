@@ -34,6 +34,12 @@ extension Tail {
         let responders = try Responders(options: respond, session: session, writer: w, render: out.render, command: "tail", quiet: engine.quiet)
         let tailer = BatchTailer(engine: e, session: session, pollSeconds: 0)
         tailer.stopRequested = { Signals.stopRequested }
+        let monitor = try metricsAddress.map {
+            try TailMonitor(address: $0, engine: e, tailer: tailer, session: session, responders: responders, quiet: engine.quiet) {
+                resolver.counters() + tally.counters
+            }
+        }
+        defer { monitor?.stop() }
         var pending: [(message: SQSMessage, objects: [String])] = []
         var unusable: [SQSMessage] = []
         var failures: [String: AWSError] = [:]
@@ -118,7 +124,10 @@ extension Tail {
                 pending = []
                 unusable = []
             },
-            emit: { [unowned e] a in try responders.handle(a, event: e.current) },
+            emit: { [unowned e] a in
+                monitor?.count(a)
+                try responders.handle(a, event: e.current)
+            },
             deadLetter: { d in
                 let line = d.jsonLine()
                 try dl?.write(responders.redactText?(line) ?? line)

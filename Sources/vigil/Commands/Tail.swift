@@ -85,9 +85,6 @@ struct Tail: ParsableCommand {
     }
 
     func run() throws {
-        if paths.contains(where: { InputResolver.isQueue($0) || InputResolver.isRemote($0) }), metricsAddress != nil {
-            throw Failure.usage("--metrics-address is served for files and directories; with s3:// and sqs:// use --stats (not served there yet)")
-        }
         if paths.contains(where: InputResolver.isQueue) { return try runQueue() }
         if paths.contains(where: InputResolver.isRemote) { return try runObjects() }
         let (session, e, w, dl) = try start()

@@ -471,6 +471,94 @@ def metadata_credentials(data, expected):
         meta.stop()
 
 
+class FlakyProxy:
+    """Forwards to a server, answering every `every`-th request with S3's 503 SlowDown instead (a
+    throttled S3), optionally over TLS with a self-signed certificate nobody trusts."""
+
+    def __init__(self, target, every=3, cert=None):
+        import http.server
+        import ssl
+        import threading
+        import urllib.request
+        outer = self
+        self.count = 0
+        self.throttled = 0
+        self.lock = threading.Lock()
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                with outer.lock:
+                    outer.count += 1
+                    flaky = outer.count % every == 0
+                    if flaky:
+                        outer.throttled += 1
+                if flaky:
+                    body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+                    self.send_response(503)
+                else:
+                    req = urllib.request.Request(target + self.path, headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                    try:
+                        with urllib.request.urlopen(req) as r:
+                            body, code = r.read(), r.status
+                    except urllib.error.HTTPError as e:
+                        body, code = e.read(), e.code
+                    self.send_response(code)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        scheme = "http"
+        if cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*cert)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@test("throttled S3 (503 SlowDown on every third request) is retried with backoff and gives the same alerts; an endpoint whose TLS certificate is not trusted is refused")
+def throttling_and_tls(data, expected):
+    m = setup(data)
+    if m is None:
+        return skip_message()
+    plain = STATE["plain"]
+    d = workdir("flaky")
+    want = vigil(["replay", "--quiet", STATE["root"]], plain.env()).stdout
+    proxy = FlakyProxy(plain.url, every=3)
+    try:
+        st = os.path.join(d, "stats.json")
+        r = vigil(["replay", "--quiet", "--stats", st, f"s3://{BUCKET}/"], plain.keys_env(AWS_ENDPOINT_URL=proxy.url))
+        assert r.returncode == 0 and r.stdout == want, r.stderr
+        s = stats(st)
+        assert proxy.throttled > 0 and s["s3_retries"] >= proxy.throttled, (proxy.throttled, s["s3_retries"])
+        assert s["s3_objects_read"] == len(STATE["keys"]), s
+    finally:
+        proxy.stop()
+    if not shutil.which("openssl"):
+        print("  (TLS half skipped: openssl not installed)")
+        return
+    key, crt = os.path.join(d, "key.pem"), os.path.join(d, "crt.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, check=True)
+    tls = FlakyProxy(plain.url, every=10**9, cert=(crt, key))
+    try:
+        r = vigil(["replay", "--quiet", f"s3://{BUCKET}/"], plain.keys_env(AWS_ENDPOINT_URL=tls.url))
+        assert r.returncode == 3 and r.stdout == "", (r.returncode, r.stderr)
+        assert tls.count == 0, "a request got through an untrusted certificate"
+    finally:
+        tls.stop()
+
+
 def read_lines(path):
     try:
         with open(path) as f:
@@ -482,7 +570,7 @@ def read_lines(path):
 def main():
     data = sample()
     try:
-        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, metadata_credentials, resume_after_kill, tail_bucket, tail_queue], data, None, "S3_TESTS")
+        run_all("s3 tests", [replay_equals_disk, one_day, credential_chain, metadata_credentials, throttling_and_tls, resume_after_kill, tail_bucket, tail_queue], data, None, "S3_TESTS")
     finally:
         for k in ("moto", "plain"):
             if k in STATE:

@@ -70,16 +70,19 @@ public final class S3Client: Sendable {
         return S3ListPage(entries: entries, prefixes: prefixes, continuation: token)
     }
 
-    /// Every key under `prefix` (all pages), optionally only those after `startAfter`.
-    public func listAll(prefix: String, startAfter: String? = nil) throws -> [S3Entry] {
+    /// Every key under `prefix` (all pages), only those after `startAfter` when given; with the
+    /// number of list calls it took.
+    public func listAll(prefix: String, startAfter: String? = nil) throws -> (entries: [S3Entry], calls: Int) {
         var out: [S3Entry] = []
         var token: String?
+        var calls = 0
         repeat {
             let page = try list(prefix: prefix, startAfter: startAfter, continuation: token)
+            calls += 1
             out += page.entries
             token = page.continuation
         } while token != nil
-        return out
+        return (out, calls)
     }
 
     /// The object's bytes, as stored.

@@ -49,22 +49,30 @@ public final class S3Follower {
     /// object's day), so it is listed again and resumes.
     public func restore(done: [String], begun: [String]) {
         let strip = location.name(of: "")
-        func key(_ n: String) -> String { String(n.dropFirst(strip.count)) }
-        var firstBegun: [String: String] = [:]
-        for b in begun.map(key) {
-            let f = Self.folder(of: b)
-            if firstBegun[f].map({ b < $0 }) ?? true { firstBegun[f] = b }
-        }
-        var lastDone: [String: String] = [:]
-        for d in done.map(key) {
-            let f = Self.folder(of: d)
-            if let limit = firstBegun[f], d >= limit { continue }
-            if lastDone[f].map({ d > $0 }) ?? true { lastDone[f] = d }
-        }
+        let (lastDone, firstBegun) = Self.positions(done: done.map { String($0.dropFirst(strip.count)) },
+                                                    begun: begun.map { String($0.dropFirst(strip.count)) })
         for f in Set(firstBegun.keys).union(lastDone.keys) {
             let after = lastDone[f]
             restored[f] = Cursor(after: after, fromDay: after.flatMap(Self.day) ?? firstBegun[f].flatMap(Self.day))
         }
+    }
+
+    /// Per folder: the first object begun and not finished, and the last one done before it (or
+    /// the last done, when none is half read). What a restart resumes from, and all a checkpoint
+    /// needs to keep of the objects done (``StateSession/forgetObjects(_:)`` drops the rest).
+    public static func positions(done: [String], begun: [String]) -> (lastDone: [String: String], firstBegun: [String: String]) {
+        var firstBegun: [String: String] = [:]
+        for b in begun {
+            let f = folder(of: b)
+            if firstBegun[f].map({ b < $0 }) ?? true { firstBegun[f] = b }
+        }
+        var lastDone: [String: String] = [:]
+        for d in done {
+            let f = folder(of: d)
+            if let limit = firstBegun[f], d >= limit { continue }
+            if lastDone[f].map({ d > $0 }) ?? true { lastDone[f] = d }
+        }
+        return (lastDone, firstBegun)
     }
 
     /// The folder a key belongs to: its region level, else its parent folder.
@@ -85,10 +93,7 @@ public final class S3Follower {
             let c = cursors[f] ?? Cursor()
             var got: [S3Entry] = []
             if S3Listing.regionLevel(f) != nil, let first = c.fromDay {
-                for day in first...max(first, today) {
-                    let (y, m, d) = EventTime.civilFromDays(day)
-                    got += try listAll(f + S3Listing.digits(y, 4) + "/" + S3Listing.digits(m, 2) + "/" + S3Listing.digits(d, 2) + "/", after: c.after)
-                }
+                for day in first...max(first, today) { got += try listAll(S3Listing.dayFolder(f, day), after: c.after) }
             } else {
                 got = try listAll(f, after: c.after)
             }
@@ -103,15 +108,9 @@ public final class S3Follower {
     }
 
     private func listAll(_ prefix: String, after: String?) throws -> [S3Entry] {
-        var out: [S3Entry] = []
-        var token: String?
-        repeat {
-            let page = try client.list(prefix: prefix, startAfter: after.flatMap { $0.isEmpty ? nil : $0 }, continuation: token)
-            listCalls += 1
-            out += page.entries
-            token = page.continuation
-        } while token != nil
-        return out
+        let (entries, n) = try client.listAll(prefix: prefix, startAfter: after.flatMap { $0.isEmpty ? nil : $0 })
+        listCalls += n
+        return entries
     }
 
     /// Finds the folders under the location. A folder found at start begins at its newest object
@@ -138,9 +137,7 @@ public final class S3Follower {
     private func newestKey(_ folder: String, today: Int) throws -> String? {
         if S3Listing.regionLevel(folder) != nil {
             for day in [today, today - 1] {
-                let (y, m, d) = EventTime.civilFromDays(day)
-                if let k = try listAll(folder + S3Listing.digits(y, 4) + "/" + S3Listing.digits(m, 2) + "/" + S3Listing.digits(d, 2) + "/",
-                                       after: nil).map(\.key).max() { return k }
+                if let k = try listAll(S3Listing.dayFolder(folder, day), after: nil).map(\.key).max() { return k }
             }
             return nil
         }

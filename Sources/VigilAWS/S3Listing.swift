@@ -58,23 +58,15 @@ public struct S3Listing {
     }
 
     private mutating func listAll(_ prefix: String) throws -> [S3Entry] {
-        var out: [S3Entry] = []
-        var token: String?
-        repeat {
-            let page = try client.list(prefix: prefix, continuation: token)
-            calls += 1
-            out += page.entries
-            token = page.continuation
-        } while token != nil
-        return out
+        let (entries, n) = try client.listAll(prefix: prefix)
+        calls += n
+        return entries
     }
 
     private mutating func walk(_ prefix: String, depth: Int, into out: inout [S3Entry]) throws {
         if let regionLevel = Self.regionLevel(prefix), let days {
             for day in days {
-                let (y, m, d) = EventTime.civilFromDays(day)
-                let p = regionLevel + Self.digits(y, 4) + "/" + Self.digits(m, 2) + "/" + Self.digits(d, 2) + "/"
-                out += try listAll(p)
+                out += try listAll(Self.dayFolder(regionLevel, day))
             }
             return
         }
@@ -95,6 +87,12 @@ public struct S3Listing {
     func inRange(_ key: String) -> Bool {
         guard let days, let t = InputPlanner.nameTimeMillis(key) else { return true }
         return days.contains(Int(t.floorDiv(EventTime.day)))
+    }
+
+    /// A region level's folder of one day: `…/CloudTrail/us-east-1/2024/05/01/`.
+    static func dayFolder(_ regionLevel: String, _ day: Int) -> String {
+        let (y, m, d) = EventTime.civilFromDays(day)
+        return regionLevel + digits(y, 4) + "/" + digits(m, 2) + "/" + digits(d, 2) + "/"
     }
 
     /// `v` in decimal, zero-padded to `width` (the key layout's `2024/05/01`).

@@ -392,13 +392,33 @@ def tail_queue(data, expected):
     assert s["sqs_messages_deleted"] > 0 and s["sqs_messages_left_on_queue"] == 0 and s["s3_objects_read"] > 0, s   # the restarted run
 
 
-class MetadataServer:
+class LoopbackServer:
+    """An HTTP(S) server on a free loopback port, on a thread of its own, for stand-ins."""
+
+    def serve(self, handler, cert=None):
+        import http.server
+        import ssl
+        import threading
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        scheme = "http"
+        if cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*cert)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+class MetadataServer(LoopbackServer):
     """A stand-in for the ECS container credentials endpoint and EC2's IMDSv2 on loopback, handing
     out moto's admin keys with an expiry `ttl` seconds away; counts what it was asked."""
 
     def __init__(self, key, secret, token, ttl):
         import http.server
-        import threading
         outer = self
         self.hits = defaultdict(int)
 
@@ -437,12 +457,7 @@ class MetadataServer:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
+        self.serve(H)
 
 
 @test("credentials from the container endpoint and from IMDSv2 (loopback stand-ins): signed requests accepted, and credentials close to expiry fetched again before use")
@@ -471,13 +486,12 @@ def metadata_credentials(data, expected):
         meta.stop()
 
 
-class FlakyProxy:
+class FlakyProxy(LoopbackServer):
     """Forwards to a server, answering every `every`-th request with S3's 503 SlowDown instead (a
     throttled S3), optionally over TLS with a self-signed certificate nobody trusts."""
 
     def __init__(self, target, every=3, cert=None):
         import http.server
-        import ssl
         import threading
         import urllib.request
         outer = self
@@ -512,18 +526,7 @@ class FlakyProxy:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        scheme = "http"
-        if cert:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(*cert)
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-            scheme = "https"
-        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
+        self.serve(H, cert)
 
 
 @test("throttled S3 (503 SlowDown on every third request) is retried with backoff and gives the same alerts; an endpoint whose TLS certificate is not trusted is refused")

@@ -36,6 +36,7 @@ extension Tail {
             }
         }
         defer { monitor?.stop() }
+        let sinks = TailSinks(engine: e, responders: responders, alerts: w, deadLetters: dl, monitor: monitor)
         var firstPoll = true
         try tailer.run(
             discover: {
@@ -58,15 +59,7 @@ extension Tail {
             },
             prefetch: { resolver.prefetch($0) },
             committed: { if let s = session { for (f, _) in followed { Self.prune(s, under: f.location) } } },
-            emit: { [unowned e] a in
-                monitor?.count(a)
-                try responders.handle(a, event: e.current)
-            },
-            deadLetter: { d in
-                let line = d.jsonLine()
-                try dl?.write(responders.redactText?(line) ?? line)
-            },
-            flush: { try w?.flush(); try dl?.flush(); try responders.tick() })
+            emit: sinks.emit, deadLetter: sinks.deadLetter, flush: sinks.flush)
         for (f, _) in followed { resolver.noteListCalls(f.listCalls) }
         try responders.finish()
         e.noteSourceCounters(resolver.counters())
@@ -77,23 +70,10 @@ extension Tail {
     /// comes after an object still begun; forgets the rest, so the checkpoint stays small.
     static func prune(_ s: StateSession, under location: S3Location) {
         let (done, begun) = s.objects(under: location.name(of: ""))
-        var firstBegun: [String: String] = [:]
-        for b in begun {
-            let f = S3Follower.folder(of: b)
-            if firstBegun[f].map({ b < $0 }) ?? true { firstBegun[f] = b }
-        }
-        var keep: [String: String] = [:]
-        var forget: [String] = []
-        for d in done {
-            let f = S3Follower.folder(of: d)
-            if let limit = firstBegun[f], d >= limit { continue }
-            if let k = keep[f] {
-                forget.append(min(k, d))
-                keep[f] = max(k, d)
-            } else {
-                keep[f] = d
-            }
-        }
-        s.forgetObjects(forget)
+        let (lastDone, firstBegun) = S3Follower.positions(done: done, begun: begun)
+        let keep = Set(lastDone.values)
+        s.forgetObjects(done.filter { d in
+            !keep.contains(d) && firstBegun[S3Follower.folder(of: d)].map { d < $0 } ?? true
+        })
     }
 }

@@ -40,6 +40,7 @@ extension Tail {
             }
         }
         defer { monitor?.stop() }
+        let sinks = TailSinks(engine: e, responders: responders, alerts: w, deadLetters: dl, monitor: monitor)
         var pending: [(message: SQSMessage, objects: [String])] = []
         var unusable: [SQSMessage] = []
         var failures: [String: AWSError] = [:]
@@ -55,8 +56,7 @@ extension Tail {
             if session?.isDone(marker) == true { return }
             session?.noteDone(marker)
             let d = DeadLetter(reason: reason, position: SourcePosition(input: path, offset: 0, line: 0), excerpt: m.body, length: m.body.utf8.count)
-            let line = d.jsonLine()
-            if let dl { try dl.write(responders.redactText?(line) ?? line) } else if !engine.quiet {
+            if dl != nil { try sinks.deadLetter(d) } else if !engine.quiet {
                 printError("vigil: \(path): message \(m.id) is unusable (\(reason)); deleted (keep such messages with --dead-letter PATH)")
             }
             tally.deadLettered += 1
@@ -124,15 +124,7 @@ extension Tail {
                 pending = []
                 unusable = []
             },
-            emit: { [unowned e] a in
-                monitor?.count(a)
-                try responders.handle(a, event: e.current)
-            },
-            deadLetter: { d in
-                let line = d.jsonLine()
-                try dl?.write(responders.redactText?(line) ?? line)
-            },
-            flush: { try w?.flush(); try dl?.flush(); try responders.tick() })
+            emit: sinks.emit, deadLetter: sinks.deadLetter, flush: sinks.flush)
         try responders.finish()
         e.noteSourceCounters(resolver.counters() + tally.counters)
         try engine.report(e)

@@ -104,16 +104,29 @@ struct Tail: ParsableCommand {
         tailer.stopRequested = { Signals.stopRequested }
         let monitor = try metricsAddress.map { try TailMonitor(address: $0, engine: e, tailer: tailer, session: session, responders: responders, quiet: engine.quiet) }
         defer { monitor?.stop() }
-        try tailer.run(emit: { [unowned e] a in
-                           monitor?.count(a)
-                           try responders.handle(a, event: e.current)
-                       },
-                       deadLetter: { d in
-                           let line = d.jsonLine()
-                           try dl?.write(responders.redactText?(line) ?? line)
-                       },
-                       flush: { try w?.flush(); try dl?.flush(); try responders.tick() })
+        let sinks = TailSinks(engine: e, responders: responders, alerts: w, deadLetters: dl, monitor: monitor)
+        try tailer.run(emit: sinks.emit, deadLetter: sinks.deadLetter, flush: sinks.flush)
         try responders.finish()
         try engine.report(e)
+    }
+}
+
+/// Where every kind of tail sends what it finds: alerts to the responders (counted for metrics),
+/// dead letters to `--dead-letter` (redacted as the responders say), and a flush of both.
+struct TailSinks {
+    let emit: (Alert) throws -> Void
+    let deadLetter: (DeadLetter) throws -> Void
+    let flush: () throws -> Void
+
+    init(engine e: Engine, responders: Responders, alerts w: LineWriter?, deadLetters dl: LineWriter?, monitor: TailMonitor?) {
+        emit = { [unowned e] a in
+            monitor?.count(a)
+            try responders.handle(a, event: e.current)
+        }
+        deadLetter = { d in
+            let line = d.jsonLine()
+            try dl?.write(responders.redactText?(line) ?? line)
+        }
+        flush = { try w?.flush(); try dl?.flush(); try responders.tick() }
     }
 }

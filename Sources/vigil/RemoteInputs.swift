@@ -44,7 +44,8 @@ final class InputResolver {
     private(set) var listCalls = 0
     private var provider: CredentialProvider?
     private var chain: CredentialChain?
-    private let transport = HTTPTransport()
+    /// Made on first use: a URLSession costs a few MiB and a thread, which a replay of files never needs.
+    private lazy var transport = HTTPTransport()
 
     static func isRemote(_ path: String) -> Bool { path.hasPrefix("s3://") }
     static func isQueue(_ path: String) -> Bool { path.hasPrefix("sqs://") }

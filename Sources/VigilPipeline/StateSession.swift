@@ -297,11 +297,7 @@ public final class StateSession {
     /// old objects are expired): the checkpoint would otherwise grow with every file ever read. Run
     /// every 20th save, so the stat calls stay off most saves.
     func pruneVanished() {
-        let gone = inputs.values.filter { $0.done && !Self.isObject($0.path) && access($0.path, F_OK) != 0 }.map(\.path)
-        guard !gone.isEmpty else { return }
-        for p in gone { inputs[p] = nil }
-        let drop = Set(gone)
-        order.removeAll { drop.contains($0) }
+        forgetObjects(inputs.values.filter { $0.done && !Self.isObject($0.path) && access($0.path, F_OK) != 0 }.map(\.path))
     }
 
     // MARK: objects (s3://)
@@ -334,8 +330,8 @@ public final class StateSession {
     /// True when the object (or file) `name` was read to its end.
     public func isDone(_ name: String) -> Bool { inputs[name]?.done ?? false }
 
-    /// Forgets objects a cursor now stands for (a followed bucket keeps only its last key per
-    /// prefix, so the checkpoint does not grow with every object ever read).
+    /// Forgets inputs the checkpoint need not hold: objects a cursor now stands for (a followed
+    /// bucket keeps only its last key per prefix), files gone from disk.
     public func forgetObjects(_ names: [String]) {
         guard !names.isEmpty else { return }
         let drop = Set(names)

@@ -119,7 +119,7 @@ extension Tail {
                     tally.deleted += delete.count - refused.count
                 }
                 session.map { Self.keepRecent($0, limit: 100_000) }
-                for f in failures.keys { session?.forgetObjects([f]) }
+                session?.forgetObjects(Array(failures.keys))
                 failures = [:]
                 pending = []
                 unusable = []

@@ -42,9 +42,17 @@ public final class Engine {
     public var format: SourceFormat?
     /// Field mapping for `--format mapped`.
     public var mapping: FieldMapping?
-    /// Reading threads: 1 reads and detects on the caller's thread; 2 or more read ahead on a second
-    /// thread (detection itself is sequential, which is what keeps it deterministic).
+    /// Threads: 1 reads and detects on the caller's thread; 2 or more read ahead on a second thread
+    /// and walk the forest's trees on `threads − 1` helpers beside detection (at most one fewer
+    /// than the processors online). Events are still decided one at a time, in order; a tree's path
+    /// is the same number whichever thread walks it, so the alerts do not depend on `threads`.
     public var threads = 1
+    /// Tree-walking helpers to use whatever `threads` and the processors say (tests: a split this
+    /// machine would not choose must give the same alerts too). Nil: from `threads`.
+    public var scoringHelpers: Int?
+    /// The tree-walking helpers, made on the first scored event (see `threads`).
+    private var pool: TreeWalkPool?
+    private var poolMade = false
     /// Called as input is read with (raw bytes read so far over all inputs, events so far); for a
     /// progress display. Never influences detection.
     public var onProgress: ((Int64, Int) -> Void)?
@@ -222,6 +230,15 @@ public final class Engine {
         }
     }
 
+    /// The helpers that share the forest's walks, or nil for one thread.
+    private func walkPool() -> TreeWalkPool? {
+        if !poolMade {
+            poolMade = true
+            pool = scoringHelpers.map { $0 > 0 ? TreeWalkPool(helpers: $0) : nil } ?? TreeWalkPool.forThreads(threads)
+        }
+        return pool
+    }
+
     /// The event being processed while `emit` is called (responders act on its details: the access
     /// key, the source address).
     public private(set) var current: AccessEvent?
@@ -288,7 +305,7 @@ public final class Engine {
         // table well enough, but are too small to act on: an alert or a hold needs the real forest.
         // Until it exists, events score 0 here, as they always did; the cold-start priors speak
         // for the first day instead.
-        let score = forest.isReady ? memo.score(forest, fv.values) : 0
+        let score = forest.isReady ? memo.score(forest, fv.values, pool: walkPool()) : 0
         var held = false
         if detecting {
             let principal = e.principal

@@ -14,6 +14,9 @@ public enum TableScorer {
         /// Shuffle rows with this seed before scoring (SplitMix64 Fisher–Yates); nil keeps file order.
         public var shuffle: UInt64?
         public var isolation = IsolationConfig()
+        /// Threads walking each row's trees (the caller and `threads − 1` helpers, at most one per
+        /// processor); the scores do not depend on it.
+        public var threads = 1
         public init() {}
     }
 
@@ -55,17 +58,17 @@ public enum TableScorer {
         var scores: [Double] = []
         var labels: [Bool] = []
         var scoring = 0.0
+        let pool = TreeWalkPool.forThreads(options.threads)
         func score(_ rows: [Double], _ blockLabels: [Bool], dims: Int) {
             let t = now()
             if forest == nil {
                 forest = IsolationForest(dimensions: dims, config: options.isolation)
                 drift = DriftMonitor(dims: dims)
             }
+            forest!.scoreThenLearn(rows, count: blockLabels.count, pool: pool, into: &scores)
             var x = [Double](repeating: 0, count: dims)
             for r in 0..<blockLabels.count {
                 for f in 0..<dims { x[f] = rows[r * dims + f] }
-                scores.append(forest!.score(x))
-                forest!.learn(x)
                 _ = drift!.observe(x)
             }
             labels += blockLabels

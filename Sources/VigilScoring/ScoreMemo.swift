@@ -21,8 +21,9 @@ public struct ScoreMemo: Sendable {
 
     public init() {}
 
-    /// The score of `x` in `forest`, as `forest.score(x)`.
-    public mutating func score(_ forest: IsolationForest, _ x: [Double]) -> Double {
+    /// The score of `x` in `forest`, as `forest.score(x)`; with a `pool`, a vector not remembered
+    /// is walked by its threads together (same score).
+    public mutating func score(_ forest: IsolationForest, _ x: [Double], pool: TreeWalkPool? = nil) -> Double {
         guard forest.canScore else { return 0 }
         if dims != forest.dimensions || trees != forest.config.trees { reset(forest) }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -42,7 +43,7 @@ public struct ScoreMemo: Sendable {
             used[e] = true
             for i in 0..<dims { keys[kb + i] = x[i].bitPattern }
             paths.withUnsafeMutableBufferPointer { p in
-                forest.storage.treePaths(x, into: UnsafeMutableBufferPointer(rebasing: p[tb..<(tb + trees)]))
+                forest.storage.treePaths(x, into: UnsafeMutableBufferPointer(rebasing: p[tb..<(tb + trees)]), pool: pool)
             }
             for t in 0..<trees { builds[tb + t] = forest.build(of: t) }
         }

@@ -37,7 +37,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seed of the isolation forest (default 1; same seed and input, same alerts). A snapshot given with --model carries its own.", valueName: "n"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Threads for reading archives: 1 reads and detects on one thread; 2 or more decode, frame and parse on a second thread ahead of detection. Alerts are identical either way. (tail reads records as they arrive, on one thread.)", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads: 1 reads and detects on one thread; 2 or more decode, frame and parse archives on a second thread ahead of detection, and walk the isolation forest's trees on n − 1 helper threads beside it (at most one fewer than the processors online; a helper sleeps when no events come). Events are still decided one at a time, in order: alerts are identical for any n. (tail reads records as they arrive, on one thread.)", valueName: "n"))
     var threads: Int = 2
 
     @Option(name: .customLong("max-principals"), help: ArgumentHelp("Cap on principals tracked at once (default: the model's baseline.maxPrincipals, 200000). One cap over all per-principal state: live baselines (a tenth reserved for anonymous and unknown callers, so scrapers cannot evict real identities), their compact forms, and open findings. At the cap the least recently seen principal is evicted to a compact form and restored when it returns; counted in --stats.", valueName: "n"))

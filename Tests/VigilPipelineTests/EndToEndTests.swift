@@ -116,6 +116,23 @@ enum SmallOrg {
         #expect(engine.stats.bytes == single.stats.bytes)
     }
 
+    /// The forest's trees walked on 1, 3 or 7 helper threads beside detection (more than this
+    /// machine has cores, so the split is not the one it would choose): the same alerts, byte for
+    /// byte, as one thread doing everything.
+    @Test func walkingTreesOnHelperThreads_givesIdenticalAlertsAndStats() throws {
+        let single = try runEngine([.file(SmallOrg.path)])
+        #expect(single.stats.alerts > 0)
+        for helpers in [1, 3, 7] {
+            let engine = try runEngine([]).engine
+            engine.threads = 2
+            engine.scoringHelpers = helpers
+            var alerts: [Alert] = []
+            try engine.run([.file(SmallOrg.path)], emit: { alerts.append($0) }, deadLetter: { _ in })
+            #expect(alerts.map { $0.jsonLine() } == single.alerts.map { $0.jsonLine() }, "helpers: \(helpers)")
+            #expect(engine.stats.events == single.stats.events)
+        }
+    }
+
     /// Several inputs are merged by event time, which reads the head of every input first: an
     /// unreadable one is reported before any event is processed, not halfway through the run.
     @Test func merging_whenAnInputIsUnreadable_throwsBeforeProcessingAnything() throws {

@@ -133,9 +133,9 @@ func normalPoints(_ n: Int, dims: Int, seed: UInt64) -> [[Double]] {
         let s = f.storage
         for t in 0..<config.trees {
             let base = t * s.capacity * s.nodeWords
-            #expect(Float(bitPattern: s.nodes[base]) == lo)
-            #expect(Float(bitPattern: s.nodes[base + s.stride]) == hi)
-            #expect(s.nodes[base + s.sizeOffset] == 256)
+            #expect(Float(bitPattern: s.word(base)) == lo)
+            #expect(Float(bitPattern: s.word(base + s.stride)) == hi)
+            #expect(s.word(base + s.sizeOffset) ^ NodeLayout.fieldMask == 256)
         }
     }
 
@@ -206,5 +206,57 @@ func normalPoints(_ n: Int, dims: Int, seed: UInt64) -> [[Double]] {
     @Test func c_matchesPublishedValues() {
         #expect(IsolationMath.c(2) == 1)
         #expect(abs(IsolationMath.c(256) - 10.2448) < 0.001)
+    }
+}
+
+/// Snapshots written before node records were compacted (152-byte records, left child stored)
+/// must keep scoring exactly as they did.
+@Suite struct ForestLayoutTests {
+    /// A 4-tree forest on 5 features as the layout-1 code wrote it, with the bit patterns of the
+    /// scores and attributions that code gave for 20 points.
+    static func fixture() throws -> (json: Data, scores: [UInt64], attributions: [[UInt64]]) {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/forest-152-byte-nodes.txt")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        return (Data(lines[0].utf8),
+                lines[1].split(separator: ",").map { UInt64($0)! },
+                lines[2].split(separator: ",").map { $0.split(separator: " ").map { UInt64($0)! } })
+    }
+
+    @Test func layout1Snapshot_scoresAndExplainsBitForBitAsItsCodeDid() throws {
+        let (json, scores, attributions) = try Self.fixture()
+        let f = try JSONDecoder().decode(IsolationForest.self, from: json)
+        let points = normalPoints(20, dims: 5, seed: 11)
+        #expect(points.map { f.score($0).bitPattern } == scores)
+        #expect(points.map { f.explain($0).attribution.map(\.bitPattern) } == attributions)
+    }
+
+    @Test func layout1Snapshot_keepsLearningAsAFreshForestWould() throws {
+        let (json, _, _) = try Self.fixture()
+        var old = try JSONDecoder().decode(IsolationForest.self, from: json)
+        var again = try JSONDecoder().decode(IsolationForest.self, from: JSONEncoder().encode(old))
+        for p in normalPoints(300, dims: 5, seed: 21) { old.learn(p); again.learn(p) }
+        for p in normalPoints(30, dims: 5, seed: 22) { #expect(old.score(p) == again.score(p)) }
+    }
+
+    @Test func records_areWholeCacheLines_withRoomForTheirFields() {
+        for dims in [1, 3, 5, 8, 13, 16, 36] {
+            let s = ForestStorage(trees: 2, sampleSize: 8, dims: dims)
+            #expect(s.stride >= dims + 3)
+            #expect(s.nodeWords * 4 % 64 == 0)
+            #expect(Int(bitPattern: s.block.base) % 64 == 0)
+        }
+        #expect(ForestStorage(trees: 1, sampleSize: 8, dims: 13).nodeWords * 4 == 128)
+    }
+
+    @Test func copies_shareNodesUntilOneBuilds() {
+        var f = IsolationForest(dimensions: 3, config: IsolationConfig(seed: 2))
+        for p in normalPoints(400, dims: 3, seed: 1) { f.learn(p) }
+        let frozen = f
+        let probe = normalPoints(10, dims: 3, seed: 5)
+        let before = probe.map { frozen.score($0) }
+        for p in normalPoints(400, dims: 3, seed: 9) { f.learn(p) }
+        #expect(probe.map { frozen.score($0) } == before)
+        #expect(probe.map { f.score($0) } != before)
     }
 }

@@ -50,6 +50,9 @@ check "unreadable model exits 4" exit_code 4 "$VIGIL" replay --model "$TMP/bad.m
 
 check "replay writes vigil.alert/1 lines" bash -c "'$VIGIL' replay --quiet --stats '$TMP/stats.json' '$SAMPLE' > '$TMP/a1.jsonl' && grep -q '\"schema\":\"vigil.alert/1\"' '$TMP/a1.jsonl'"
 check "replaying twice is byte-identical" bash -c "'$VIGIL' replay --quiet '$SAMPLE' > '$TMP/a2.jsonl' && cmp '$TMP/a1.jsonl' '$TMP/a2.jsonl'"
+check "alerts are identical for --threads 1, 2, 4 and 8 over every SampleLogs source (trees walked on helper threads)" bash -c "
+  '$VIGIL' replay --quiet --threads 1 '$ALL_LOGS' > '$TMP/t1.jsonl' && test -s '$TMP/t1.jsonl' &&
+  for n in 2 4 8; do '$VIGIL' replay --quiet --threads \$n '$ALL_LOGS' | cmp - '$TMP/t1.jsonl' || exit 1; done"
 check "alerts file equals stdout" bash -c "'$VIGIL' replay --quiet --alerts '$TMP/a3.jsonl' '$SAMPLE' && cmp '$TMP/a1.jsonl' '$TMP/a3.jsonl'"
 check "stdin gives the same alerts" bash -c "zstd -dc '$SAMPLE' | '$VIGIL' replay --quiet - > '$TMP/a4.jsonl' && cmp '$TMP/a1.jsonl' '$TMP/a4.jsonl'"
 check "stats carry the Contract's counters" python3 - "$TMP/stats.json" <<'PY'

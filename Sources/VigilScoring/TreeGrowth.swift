@@ -94,7 +94,21 @@ struct GrowScratch {
                           rng: inout SplitMix64) -> Double {
         values.removeAll(keepingCapacity: true)
         for k in a..<b { values.append(p[idx[k] * dims + f]) }
-        values.sort()
+        if values.count <= 32 {
+            // Most rank cuts are deep in the tree, over a handful of points: an insertion sort
+            // (stable, as `sort()` is, so equal values keep their order) without its set-up cost.
+            for i in 1..<max(1, values.count) {
+                let v = values[i]
+                var j = i
+                while j > 0 && values[j - 1] > v {
+                    values[j] = values[j - 1]
+                    j -= 1
+                }
+                values[j] = v
+            }
+        } else {
+            values.sort()
+        }
         var distinct = 1
         for k in 1..<values.count where values[k] != values[distinct - 1] {
             values[distinct] = values[k]

@@ -2,9 +2,11 @@
 // with the walks done tree by tree and shared over threads.
 
 extension IsolationForest {
-    /// Rows per block: enough to keep a tree's records in cache across many walks, few enough that
-    /// the trees rebuilt inside a block (one per `period` rows) cost little to walk again.
-    static let blockRows = 256
+    /// Rows per block: enough to keep a tree's records in cache across many walks and to share
+    /// the walking out at little cost, few enough that the trees rebuilt inside a block (one per
+    /// `period` rows, ~41 with the defaults) cost little to walk again: 64 rows re-walk about 1.6 %
+    /// of the walks, where 256 re-walked 6 % and lost a single thread 5 % against row by row.
+    static let blockRows = 64
 
     /// Scores each of the `count` rows of `rows` (row-major, `dimensions` columns) and then learns
     /// it, in order, appending the scores: bit for bit what `score` then `learn` row by row gives.

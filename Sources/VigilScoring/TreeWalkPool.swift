@@ -121,6 +121,8 @@ public final class TreeWalkPool: @unchecked Sendable {
         var helpers = 0
         var generation: UInt64 = 0
         var work: ((Int) -> Void)?
+        /// When the caller last woke sleeping helpers (monotonic nanoseconds).
+        var lastWake: UInt64 = 0
         let mutex: UnsafeMutablePointer<pthread_mutex_t>
         let wake: UnsafeMutablePointer<pthread_cond_t>
 
@@ -144,9 +146,16 @@ public final class TreeWalkPool: @unchecked Sendable {
             generation &+= 1
             claim.store(generation << 32 | UInt64(shares) << 16, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                pthread_mutex_lock(mutex)
-                pthread_cond_broadcast(wake)
-                pthread_mutex_unlock(mutex)
+                // Sleeping helpers are woken at most once per idle period: when jobs are sparse
+                // (a flood of repeated vectors the memo answers), a wake-up per job would cost
+                // the caller a system call each time for a helper that arrives too late to help.
+                let now = TreeWalkPool.now()
+                if now &- lastWake > TreeWalkPool.idleNanoseconds {
+                    lastWake = now
+                    pthread_mutex_lock(mutex)
+                    pthread_cond_broadcast(wake)
+                    pthread_mutex_unlock(mutex)
+                }
             }
         }
 

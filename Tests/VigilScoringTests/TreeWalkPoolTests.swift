@@ -29,7 +29,7 @@ import Testing
         config.window = 512
         let dims = 5
         // 1,000 rows: the warm-up, the first real trees at row 256, and a rebuild every ~10 rows,
-        // across blocks of 256 and a short last block.
+        // across blocks of 64 rows and a short last block.
         let points = normalPoints(1000, dims: dims, seed: 4) + [[40, 0, 0, 0, 0]] + normalPoints(30, dims: dims, seed: 5)
         var rowByRow = IsolationForest(dimensions: dims, config: config)
         var expected: [UInt64] = []

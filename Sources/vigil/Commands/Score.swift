@@ -48,7 +48,7 @@ struct Score: ParsableCommand {
     @Option(name: .customLong("kurtosis-weight"), help: ArgumentHelp("How strongly trees prefer heavy-tailed features: weight 1 + k·ln(1 + kurtosis) (default 1; 0 = uniform).", valueName: "k"))
     var kurtosisWeight: Double = IsolationConfig().kurtosisWeight
 
-    @Option(help: ArgumentHelp("Threads walking the trees (default 2; at most one per processor online): rows are scored in blocks of 256 against the forest as it stood at the block's start, one tree at a time across the block, the trees shared among the threads; trees rebuilt inside a block are walked again row by row. Scores are identical for any n.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads walking the trees (default 2; at most one per processor online): rows are scored in blocks of 64 against the forest as it stood at the block's start, one tree at a time across the block, the trees shared among the threads; trees rebuilt inside a block are walked again row by row. Scores are identical for any n.", valueName: "n"))
     var threads: Int = 2
 
     @Option(help: ArgumentHelp("Provisional trees at this many rows and each doubling until --sample-size, so the first rows are scored (default 8; 0 = first rows score 0).", valueName: "rows"))

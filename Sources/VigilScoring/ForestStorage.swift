@@ -1,9 +1,9 @@
 import VigilCore
-/// All trees of a forest in one set of flat arrays: tree `t` owns nodes `t·capacity ..< (t+1)·capacity`.
+/// All trees of a forest in one block of node records: tree `t` owns records `t·capacity ..< (t+1)·capacity`.
 ///
-/// Why flat and shared: scoring walks every tree for every event; one buffer per field means the
-/// hot loop touches no reference counts and streams through contiguous memory. A rebuilt tree is
-/// written over its own slot, so memory is fixed: `trees × (2ψ − 1)` nodes.
+/// Why one block: scoring walks every tree for every event; records side by side mean the hot loop
+/// touches no reference counts and each node costs two cache lines (``NodeLayout``). A rebuilt tree
+/// is written over its own slot, so memory is fixed: `trees × (2ψ − 1)` records.
 ///
 /// Trees are built like Liu et al.'s isolation trees — a feature chosen among those that vary in the
 /// node, a cut within the node's range — with two changes to the draws (``IsolationConfig``): features
@@ -42,9 +42,6 @@ public struct ForestStorage: Sendable {
         nodeWords = 2 * stride
         block = NodeBlock(words: trees * capacity * nodeWords)
     }
-
-    /// Trees the storage has room for.
-    var trees: Int { capacity == 0 ? 0 : block.words / (capacity * nodeWords) }
 
     // Field offsets within a node record, in words.
     @inline(__always) var splitOffset: Int { dims }
@@ -195,19 +192,6 @@ public struct ForestStorage: Sendable {
             }
         }
     }
-}
-
-/// The state of one tree's walk in ``ForestStorage``'s lockstep scoring.
-struct LockstepWalk {
-    var node: Int
-    var depth = 0.0
-    /// Probability that the walk is still going at this node.
-    var reach = 1.0
-    var expected = 0.0
-    var result = 0.0
-    var done = false
-
-    init(node: Int) { self.node = node }
 }
 
 /// The average path length formulas of isolation forests.

@@ -220,3 +220,16 @@ struct ForestQuery: @unchecked Sendable {
     let doubles: UnsafePointer<Double>
     let floats: UnsafePointer<Float>
 }
+
+/// The state of one tree's walk in ``ForestStorage``'s lockstep scoring.
+struct LockstepWalk {
+    var node: Int
+    var depth = 0.0
+    /// Probability that the walk is still going at this node.
+    var reach = 1.0
+    var expected = 0.0
+    var result = 0.0
+    var done = false
+
+    init(node: Int) { self.node = node }
+}

@@ -38,7 +38,6 @@ public final class TreeWalkPool: @unchecked Sendable {
                 return nil
             }, start)
             if rc == 0 { threads.append(tid) } else { Unmanaged<HelperStart>.fromOpaque(start).release() }
-            state.helpers = threads.count
         }
     }
 
@@ -118,7 +117,6 @@ public final class TreeWalkPool: @unchecked Sendable {
         let sleepers = Atomic<Int>(0)
         let stopping = Atomic<Bool>(false)
         static let maxShares = 16
-        var helpers = 0
         var generation: UInt64 = 0
         var work: ((Int) -> Void)?
         /// When the caller last woke sleeping helpers (monotonic nanoseconds).

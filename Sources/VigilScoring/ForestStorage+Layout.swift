@@ -109,15 +109,14 @@ extension ForestStorage: Codable {
     private func convertLayout1(_ old: [UInt32], record n: Int, savedStride s: Int) {
         let from = n * (2 * s + 6)
         let to = n * nodeWords
-        func put(_ i: Int, _ v: UInt32) { block.base.storeBytes(of: v, toByteOffset: (to + i) * 4, as: UInt32.self) }
         for f in 0..<dims {
-            put(f, old[from + f])
-            put(stride + f, old[from + s + f])
+            put(to + f, old[from + f])
+            put(to + stride + f, old[from + s + f])
         }
-        put(splitOffset, old[from + 2 * s])
-        put(splitOffset + 1, old[from + 2 * s + 1])
-        put(featureOffset, old[from + 2 * s + 2] ^ NodeLayout.fieldMask)
-        put(rightOffset, old[from + 2 * s + 4] ^ NodeLayout.fieldMask)
-        put(sizeOffset, old[from + 2 * s + 5] ^ NodeLayout.fieldMask)
+        put(to + splitOffset, old[from + 2 * s])
+        put(to + splitOffset + 1, old[from + 2 * s + 1])
+        putField(to + featureOffset, old[from + 2 * s + 2])
+        putField(to + rightOffset, old[from + 2 * s + 4])
+        putField(to + sizeOffset, old[from + 2 * s + 5])
     }
 }

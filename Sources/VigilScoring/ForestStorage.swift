@@ -116,25 +116,33 @@ public struct ForestStorage: Sendable {
         let bits = cut.bitPattern
         put(base + splitOffset, UInt32(truncatingIfNeeded: bits))
         put(base + splitOffset + 1, UInt32(truncatingIfNeeded: bits >> 32))
-        put(base + featureOffset, UInt32(bitPattern: Int32(f)) ^ NodeLayout.fieldMask)
+        putField(base + featureOffset, UInt32(bitPattern: Int32(f)))
         // The left child is the next record (preorder); only the right one is stored.
         grow(p, &idx, a, m, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng, scratch: &scratch)
         let r = grow(p, &idx, m, b, depth: depth + 1, maxDepth: maxDepth, next: &next, rng: &rng, scratch: &scratch)
-        put(base + rightOffset, UInt32(r) ^ NodeLayout.fieldMask)
+        putField(base + rightOffset, UInt32(r))
         return node
     }
 
     private func setLeaf(_ base: Int, size: Int) {
         put(base + splitOffset, 0)
         put(base + splitOffset + 1, 0)
-        put(base + featureOffset, UInt32(bitPattern: -1) ^ NodeLayout.fieldMask)
-        put(base + rightOffset, NodeLayout.fieldMask)
-        put(base + sizeOffset, UInt32(size) ^ NodeLayout.fieldMask)
+        putField(base + featureOffset, UInt32(bitPattern: -1))
+        putField(base + rightOffset, 0)
+        putField(base + sizeOffset, UInt32(size))
     }
 
-    /// Writes word `i` of the records (only while building, after the block was made unique).
-    @inline(__always) private func put(_ i: Int, _ v: UInt32) {
+    /// Writes word `i` of the records (only while building or converting, with the block unique).
+    @inline(__always) func put(_ i: Int, _ v: UInt32) {
         block.base.storeBytes(of: v, toByteOffset: i &* 4, as: UInt32.self)
+    }
+
+    /// Writes a feature, right child or point count as the walks read it (``ForestView/field(_:_:)``).
+    @inline(__always) func putField(_ i: Int, _ v: UInt32) { put(i, v ^ NodeLayout.fieldMask) }
+
+    /// The query as the box tests read it: `x`'s values as floats, the lanes past `dims` NaN.
+    @inline(__always) func fillLanes(_ lanes: UnsafeMutablePointer<Float>, from x: UnsafePointer<Double>) {
+        for f in 0..<stride { lanes[f] = f < dims ? Float(x[f]) : .nan }
     }
 
     /// Sum over all built trees of the expected path length of `x`. With `credit`, also adds each
@@ -171,7 +179,7 @@ public struct ForestStorage: Sendable {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: count * stride) { xs in
             withUnsafeTemporaryAllocation(of: ForestQuery.self, capacity: count) { qs in
                 for r in 0..<count {
-                    for f in 0..<stride { xs[r * stride + f] = f < dims ? Float(rows[r * dims + f]) : .nan }
+                    fillLanes(xs.baseAddress! + r * stride, from: rows + r * dims)
                     qs[r] = ForestQuery(doubles: rows + r * dims, floats: UnsafePointer(xs.baseAddress! + r * stride))
                 }
                 return withExtendedLifetime(block) { body(ForestView(self), UnsafePointer(qs.baseAddress!)) }
@@ -184,9 +192,9 @@ public struct ForestStorage: Sendable {
     @inline(__always)
     func withQuery<R>(_ x: [Double], _ body: (ForestView, ForestQuery) -> R) -> R {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: stride) { xs in
-            for f in 0..<stride { xs[f] = f < dims ? Float(x[f]) : .nan }
             return x.withUnsafeBufferPointer { xd in
-                withExtendedLifetime(block) {
+                fillLanes(xs.baseAddress!, from: xd.baseAddress!)
+                return withExtendedLifetime(block) {
                     body(ForestView(self), ForestQuery(doubles: xd.baseAddress!, floats: UnsafePointer(xs.baseAddress!)))
                 }
             }
